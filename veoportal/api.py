@@ -1,0 +1,91 @@
+"""The public /v1 API: one NinjaAPI that each app adds its router to, and the one place where
+exceptions become the documented error shape."""
+
+import logging
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from accounts.auth import ApiKeyAuth, SessionCsrfAuth
+from veoportal.errors import ApiError, api_error_response, error_response
+
+logger = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="veoportal API",
+    version="1",
+    description="OpenAI-style REST API for Google's Veo video models.",
+    urls_namespace="v1",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    auth=[ApiKeyAuth(), SessionCsrfAuth()],
+)
+
+
+def _validation_message(errors):
+    first = errors[0] if errors else {}
+    loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "payload", "query")]
+    param = ".".join(loc) or None
+    message = first.get("msg", "Invalid request")
+    if first.get("type") == "missing":
+        message = f"Missing required parameter: '{param}'."
+    elif param:
+        message = f"Invalid value for '{param}': {message}."
+    return message, param
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc):
+    message, param = _validation_message(exc.errors)
+    return error_response(message, status=400, code="invalid_parameter", param=param)
+
+
+@api.exception_handler(ApiError)
+def on_api_error(request, exc):
+    return api_error_response(exc)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request, exc):
+    # ApiKeyAuth raises ApiError with a precise code; this is the fallback (no credentials).
+    return error_response(
+        "You didn't provide an API key. Send it as 'Authorization: Bearer sk-veo-...'.",
+        status=401,
+        code="missing_api_key",
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc):
+    if exc.status_code == 400:
+        return error_response(
+            "We could not parse the JSON body of your request.", status=400, code="invalid_json"
+        )
+    return error_response(str(exc), status=exc.status_code, code="http_error")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return error_response("Not found.", status=404, code="not_found")
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request, exc):
+    logger.exception("unhandled error in %s %s", request.method, request.path)
+    return error_response(
+        "The server had an error while processing your request. Retry with backoff.",
+        status=500,
+        code="server_error",
+    )
+
+
+def _routers():
+    from billing.api import router as billing_router
+    from generations.api import router as generations_router
+
+    api.add_router("", billing_router)
+    api.add_router("", generations_router)
+
+
+_routers()
