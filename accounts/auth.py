@@ -14,6 +14,7 @@ from ninja.security.base import AuthBase
 
 from accounts import keys
 from accounts.models import ApiKey, User
+from ops import limits
 from veoportal.errors import ApiError
 
 LAST_USED_RESOLUTION = timedelta(seconds=60)
@@ -68,7 +69,7 @@ class ApiKeyAuth(AuthBase):
         key = authenticate_key(token.strip())
         request.user = key.user
         request.api_key = key
-        return Caller(user=key.user, api_key=key)
+        return limits.request_check(request, Caller(user=key.user, api_key=key))
 
 
 class SessionCsrfAuth(SessionAuth):
@@ -77,5 +78,5 @@ class SessionCsrfAuth(SessionAuth):
     def authenticate(self, request, key):
         if request.user.is_authenticated:
             request.api_key = None
-            return Caller(user=request.user)
+            return limits.request_check(request, Caller(user=request.user))
         return None

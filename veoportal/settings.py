@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "veoportal.requestlog.RequestLogMiddleware",
+    "ops.middleware.RateLimitHeadersMiddleware",
     "veoportal.apishape.ApiErrorShapeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -215,6 +216,22 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 LOGIN_REDIRECT_URL = "/keys/"
 LOGIN_URL = "/accounts/login/"
+ACCOUNT_CHANGE_EMAIL = True  # one address per account; a change is verified before it applies
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # mail the owner when the password or the address changes
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+# allauth's own limits, counted in the shared cache so they hold across web processes.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "change_email": "1/m/user",
+    "manage_email": "10/m/user",
+}
 GOOGLE_CLIENT_ID = env("GOOGLE_CLIENT_ID")
 GOOGLE_CLIENT_SECRET = env("GOOGLE_CLIENT_SECRET")
 GITHUB_CLIENT_ID = env("GITHUB_CLIENT_ID")
@@ -253,10 +270,23 @@ PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", "stripe" if STRIPE_SECRET_KEY else "s
 # Upstream: Google's Gemini API when a key is set, otherwise the built-in simulator.
 GEMINI_API_KEY = env("GEMINI_API_KEY")
 GEMINI_BASE_URL = env("GEMINI_BASE_URL", "https://generativelanguage.googleapis.com").rstrip("/")
+# Keys replaced by GEMINI_API_KEY: an operation can only be read with the key that started it.
+GEMINI_RETIRED_API_KEYS = [k for k in env("GEMINI_RETIRED_API_KEYS").split(",") if k.strip()]
+# Google's per-project limits are low: beyond these, work waits in the queue instead of failing.
+GEMINI_MAX_IN_FLIGHT = envint("GEMINI_MAX_IN_FLIGHT", 10)
+GEMINI_RPM = envint("GEMINI_RPM", 10)
+GEMINI_POLL_INTERVAL = envfloat("GEMINI_POLL_INTERVAL", 10)
+GEMINI_DEADLINE = envfloat("GEMINI_DEADLINE", 900)
+GEMINI_MAX_ATTEMPTS = envint("GEMINI_MAX_ATTEMPTS", 5)
+GEMINI_RETRY_BACKOFF = envfloat("GEMINI_RETRY_BACKOFF", 5)
 VIDEO_PROVIDER = env("VIDEO_PROVIDER", "gemini" if GEMINI_API_KEY else "simulator")
 SIMULATOR_LATENCY = envfloat("SIMULATOR_LATENCY", 6)
 SIMULATOR_FAILURE_RATE = envfloat("SIMULATOR_FAILURE_RATE", 0)
 VIDEO_URL_TTL = envint("VIDEO_URL_TTL", 86400)
+
+# Rate limits: per key and per plan (plans are edited in the admin); requests that authenticate
+# as nobody (bad keys, public pages) are counted per client IP at this rate.
+RATE_LIMIT_ANONYMOUS_RPM = envint("RATE_LIMIT_ANONYMOUS_RPM", 600)
 
 # Outbound fetches (webhooks, image URLs) refuse private, loopback and link-local addresses
 # unless this is on; tests switch it on explicitly.
