@@ -292,6 +292,14 @@ RATE_LIMIT_ANONYMOUS_RPM = envint("RATE_LIMIT_ANONYMOUS_RPM", 600)
 # unless this is on; tests switch it on explicitly.
 OUTBOUND_ALLOW_LOOPBACK = envbool("OUTBOUND_ALLOW_LOOPBACK", "false")
 
+# Outbound webhooks: seconds to wait before each attempt (8 attempts over about a day), the
+# per-attempt time cap, and how long a rotated signing secret keeps signing beside the new one.
+WEBHOOK_RETRY_SCHEDULE = [
+    float(_s) for _s in env("WEBHOOK_RETRY_SCHEDULE", "0,30,120,600,1800,7200,21600,50400").split(",")
+]
+WEBHOOK_TIMEOUT = envfloat("WEBHOOK_TIMEOUT", 10)
+WEBHOOK_SECRET_OVERLAP = envint("WEBHOOK_SECRET_OVERLAP", 86400)
+
 # Production hardening; `manage.py check --deploy` passes with DEBUG off.
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
