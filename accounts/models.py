@@ -72,3 +72,14 @@ class ApiKey(models.Model):
 
     def is_expired(self, now=None):
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    def state(self, now=None):
+        """What the keys page shows: "revoked", "expired", "expiring" (works until expires_at)
+        or "active"."""
+        if self.is_revoked:
+            return "revoked"
+        if self.is_expired(now):
+            return "expired"
+        if self.expires_at is not None:
+            return "expiring"
+        return "active"
