@@ -96,6 +96,10 @@ class GeminiProvider(Provider):
     def credential_id(self) -> str:
         return credential_id_for(self.api_key)
 
+    @property
+    def poll_interval(self) -> float:
+        return settings.GEMINI_POLL_INTERVAL
+
     @classmethod
     def for_credential(cls, credential_id: str) -> "GeminiProvider":
         """The provider holding the key a generation was started with: an operation can only be
