@@ -266,6 +266,9 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env("STRIPE_API_BASE")
 PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", "stripe" if STRIPE_SECRET_KEY else "sandbox")
+# Bounds of the custom top-up amount, in US cents (the packs are edited in the admin).
+TOP_UP_MIN_CENTS = envint("TOP_UP_MIN_CENTS", 500)
+TOP_UP_MAX_CENTS = envint("TOP_UP_MAX_CENTS", 100000)
 
 # Upstream: Google's Gemini API when a key is set, otherwise the built-in simulator.
 GEMINI_API_KEY = env("GEMINI_API_KEY")
