@@ -38,12 +38,6 @@ class KeyCreateForm(forms.Form):
         help_text="The key can't spend more than this in total.",
     )
 
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise forms.ValidationError("Give the key a name.")
-        return name
-
     def clean_expires_on(self):
         day = self.cleaned_data["expires_on"]
         if day is not None and day < timezone.now().date():
