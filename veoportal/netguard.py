@@ -50,6 +50,10 @@ class UnsafeURL(ValueError):
     """The URL may not be fetched: its scheme, its host or one of its addresses is refused."""
 
 
+class UnresolvableHost(UnsafeURL):
+    """The host name has no address right now (which may change, unlike a refused address)."""
+
+
 @dataclass(frozen=True)
 class Target:
     url: httpx.URL
@@ -91,14 +95,14 @@ def resolve(host, port):
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise UnsafeURL(f"The host {host!r} could not be resolved.") from exc
+        raise UnresolvableHost(f"The host {host!r} could not be resolved.") from exc
     addresses = []
     for _family, _type, _proto, _name, sockaddr in infos:
         addr = sockaddr[0].split("%", 1)[0]  # drop an IPv6 zone id
         if addr not in addresses:
             addresses.append(addr)
     if not addresses:
-        raise UnsafeURL(f"The host {host!r} has no address.")
+        raise UnresolvableHost(f"The host {host!r} has no address.")
     return addresses
 
 
