@@ -96,9 +96,30 @@ class GeminiProvider(Provider):
     def credential_id(self) -> str:
         return credential_id_for(self.api_key)
 
+    # The pipeline reads these limits from the provider, so other providers need none of them.
     @property
     def poll_interval(self) -> float:
         return settings.GEMINI_POLL_INTERVAL
+
+    @property
+    def deadline(self) -> float:
+        return settings.GEMINI_DEADLINE
+
+    @property
+    def max_in_flight(self) -> int:
+        return settings.GEMINI_MAX_IN_FLIGHT
+
+    @property
+    def requests_per_minute(self) -> int:
+        return settings.GEMINI_RPM
+
+    @property
+    def max_attempts(self) -> int:
+        return settings.GEMINI_MAX_ATTEMPTS
+
+    @property
+    def retry_backoff(self) -> float:
+        return settings.GEMINI_RETRY_BACKOFF
 
     @classmethod
     def for_credential(cls, credential_id: str) -> "GeminiProvider":

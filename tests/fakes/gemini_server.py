@@ -3,8 +3,8 @@
 Two servers: the API (create, operation poll, file download) and a second "storage" origin the
 download redirects to; both demand the `x-goog-api-key`. The prompt picks what goes wrong (or a
 test sets `scenario`): "fake:filtered", "fake:429-once", "fake:429-always", "fake:500-once",
-"fake:503-always", "fake:400", "fake:op-error". Everything the fake receives is recorded in
-`calls`, and `max_in_flight` says how many operations were ever open at once.
+"fake:503-always", "fake:400", "fake:op-error", "fake:never-done". Everything the fake receives
+is recorded in `calls`, and `max_in_flight` says how many operations were ever open at once.
 """
 
 import base64
@@ -15,6 +15,7 @@ import math
 import secrets
 import struct
 import threading
+import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,7 +23,16 @@ from urllib.parse import parse_qs, urlsplit
 
 import av
 
-SCENARIOS = ("filtered", "429-once", "429-always", "500-once", "503-always", "400", "op-error")
+SCENARIOS = (
+    "filtered",
+    "429-once",
+    "429-always",
+    "500-once",
+    "503-always",
+    "400",
+    "op-error",
+    "never-done",
+)
 DURATIONS = {"veo-2": {5, 6, 7, 8}, "veo-3": {4, 6, 8}}
 KNOWN_MODELS = {
     "veo-3.1-generate-preview",
@@ -85,6 +95,7 @@ class Call:
     path: str
     headers: dict
     body: object = None
+    at: float = field(default_factory=time.monotonic)  # when it arrived, to check retry delays
 
 
 @dataclass
@@ -339,7 +350,8 @@ class FakeGemini:
             if operation is None:
                 return 404, rpc_error(404, f"Operation {name} not found.")
             operation.polls += 1
-            if not operation.done and operation.polls > self.polls_until_done:
+            finishes = operation.scenario != "never-done"
+            if finishes and not operation.done and operation.polls > self.polls_until_done:
                 operation.done = True
                 self.in_flight -= 1
         if not operation.done:
