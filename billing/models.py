@@ -119,7 +119,13 @@ class TopUpPack(models.Model):
         ordering = ["sort_order", "amount_cents"]
 
     def __str__(self):
-        return self.name or f"${self.amount_cents / 100:,.2f}"
+        return self.name or self.dollars
+
+    @property
+    def dollars(self):
+        """ "$10" for whole dollars, "$12.50" otherwise."""
+        whole, cents = divmod(self.amount_cents, 100)
+        return f"${whole:,}" if not cents else f"${self.amount_cents / 100:,.2f}"
 
 
 def _topup_id():
@@ -167,6 +173,10 @@ class TopUp(models.Model):
     @property
     def amount_usd(self):
         return f"{self.amount_cents / 100:,.2f}"
+
+    @property
+    def refunded_usd(self):
+        return f"{self.refunded_cents / 100:,.2f}"
 
 
 class TopUpRefund(models.Model):

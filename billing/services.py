@@ -5,14 +5,30 @@ transaction, with the balance row locked (select_for_update on PostgreSQL; on SQ
 block starts IMMEDIATE, which serializes writers). References are unique, so retries are no-ops.
 """
 
+import logging
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing.models import Account, EntryKind, Hold, HoldState, LedgerEntry
+from billing.models import (
+    Account,
+    EntryKind,
+    Hold,
+    HoldState,
+    LedgerEntry,
+    StripeEvent,
+    TopUp,
+    TopUpPack,
+    TopUpRefund,
+    TopUpStatus,
+)
+from billing.providers import get_provider
 from veoportal.errors import ApiError
+
+logger = logging.getLogger(__name__)
 
 
 class InsufficientCredits(ApiError):
@@ -220,3 +236,257 @@ def credits_adjust(*, user, amount: int, reason: str, reference: str | None = No
             reference=reference,
             description=reason,
         )
+
+
+# Top-ups: buying credits through a payment provider.
+
+
+def credits_for_cents(cents: int) -> int:
+    """How many credits `cents` US cents buy at CREDIT_VALUE_USD (rounded down)."""
+    return int(Decimal(cents) / 100 / Decimal(settings.CREDIT_VALUE_USD))
+
+
+class TopUpRefused(Exception):
+    """A top-up request or refund the rules don't allow; the message is shown to people."""
+
+
+def top_up_create(*, user, amount_cents: int, pack: TopUpPack | None = None) -> TopUp:
+    """A pending purchase of credits with the active provider, priced now and never re-priced."""
+    if pack is not None:
+        amount_cents = pack.amount_cents
+    elif not settings.TOP_UP_MIN_CENTS <= amount_cents <= settings.TOP_UP_MAX_CENTS:
+        raise TopUpRefused(
+            f"Choose an amount between ${settings.TOP_UP_MIN_CENTS / 100:,.2f} "
+            f"and ${settings.TOP_UP_MAX_CENTS / 100:,.2f}."
+        )
+    credits = credits_for_cents(amount_cents)
+    if credits <= 0:
+        raise TopUpRefused("That amount buys no credits.")
+    return TopUp.objects.create(
+        user=user,
+        provider=get_provider().identifier,
+        pack=pack,
+        amount_cents=amount_cents,
+        credits=credits,
+    )
+
+
+def top_up_checkout(*, top_up: TopUp) -> str:
+    """The URL where the person pays for `top_up` (raises PaymentError when the gateway fails)."""
+    return get_provider(top_up.provider).checkout_create(top_up)
+
+
+def top_up_fulfil(
+    *,
+    top_up_id: str,
+    amount_cents: int,
+    currency: str,
+    payment_intent_id: str | None = None,
+    charge_id: str | None = None,
+) -> str:
+    """Mark a pending top-up paid and credit it, once. Returns what happened, for the logs.
+
+    The return page and the webhook may race: the row lock plus the status check make the second
+    caller a no-op, and the ledger's unique reference would refuse a second credit anyway."""
+    with transaction.atomic():
+        top_up = TopUp.objects.select_for_update().filter(pk=top_up_id).first()
+        if top_up is None:
+            return "refused: unknown top-up"
+        if top_up.status != TopUpStatus.PENDING:
+            return f"already {top_up.status}"
+        if amount_cents != top_up.amount_cents or currency.lower() != top_up.currency:
+            return (
+                f"refused: paid {amount_cents} {currency} but the top-up costs "
+                f"{top_up.amount_cents} {top_up.currency}"
+            )
+        top_up.status = TopUpStatus.PAID
+        top_up.paid_at = timezone.now()
+        top_up.payment_intent_id = payment_intent_id or None
+        top_up.charge_id = charge_id or None
+        top_up.save(update_fields=["status", "paid_at", "payment_intent_id", "charge_id"])
+        credits_top_up(
+            user=top_up.user,
+            amount=top_up.credits,
+            reference=f"top_up:{top_up.id}",
+            description=f"Top-up ${top_up.amount_usd} ({top_up.provider})",
+        )
+        return "credited"
+
+
+def top_up_cancel(*, top_up_id: str) -> bool:
+    """A pending top-up the person abandoned or whose payment failed."""
+    return bool(
+        TopUp.objects.filter(pk=top_up_id, status=TopUpStatus.PENDING).update(
+            status=TopUpStatus.CANCELED
+        )
+    )
+
+
+def top_up_refund(*, top_up: TopUp, amount_cents: int | None = None) -> str:
+    """Ask the top-up's provider to refund it (all that is left by default); returns the refund id.
+
+    Credits are debited when the provider confirms, through top_up_refund_record."""
+    refundable = top_up.amount_cents - top_up.refunded_cents
+    if top_up.status not in (TopUpStatus.PAID, TopUpStatus.PARTIALLY_REFUNDED) or refundable <= 0:
+        raise TopUpRefused(f"Top-up {top_up.id} is {top_up.status}: nothing to refund.")
+    amount_cents = refundable if amount_cents is None else amount_cents
+    if not 0 < amount_cents <= refundable:
+        raise TopUpRefused(f"At most ${refundable / 100:,.2f} of {top_up.id} can be refunded.")
+    return get_provider(top_up.provider).refund(top_up, amount_cents)
+
+
+def top_up_refund_record(
+    *, top_up_id: str, refund_id: str, amount_cents: int
+) -> TopUpRefund | None:
+    """Debit the credits a confirmed refund takes back, once per refund id, never below zero.
+
+    Credits are taken in proportion to the money, computed on the running total so that refunding
+    everything in parts takes exactly the credits that were bought."""
+    with transaction.atomic():
+        top_up = TopUp.objects.select_for_update().get(pk=top_up_id)
+        existing = TopUpRefund.objects.filter(refund_id=refund_id).first()
+        if existing is not None:
+            return existing
+        amount_cents = min(amount_cents, top_up.amount_cents - top_up.refunded_cents)
+        if amount_cents <= 0:
+            return None
+        before = top_up.credits * top_up.refunded_cents // top_up.amount_cents
+        after = top_up.credits * (top_up.refunded_cents + amount_cents) // top_up.amount_cents
+        credits = after - before
+        debited, shortfall = 0, 0
+        if credits > 0:
+            entry, shortfall = credits_refund(
+                user=top_up.user,
+                amount=credits,
+                reference=f"refund:{refund_id}",
+                description=f"Refund of ${amount_cents / 100:,.2f} of top-up {top_up.id}",
+            )
+            debited = entry.amount
+        top_up.refunded_cents += amount_cents
+        top_up.status = (
+            TopUpStatus.REFUNDED
+            if top_up.refunded_cents >= top_up.amount_cents
+            else TopUpStatus.PARTIALLY_REFUNDED
+        )
+        top_up.save(update_fields=["refunded_cents", "status"])
+        return TopUpRefund.objects.create(
+            refund_id=refund_id,
+            top_up=top_up,
+            amount_cents=amount_cents,
+            credits=credits,
+            credits_debited=debited,
+            shortfall=shortfall,
+        )
+
+
+# Stripe's webhook events.
+
+
+def stripe_event_handle(*, event: dict) -> str:
+    """Apply one verified Stripe event, at most once per event id. Returns the outcome.
+
+    Runs in one transaction with the event's row, so a failure leaves no trace and Stripe's retry
+    starts afresh; a replay finds the row and changes nothing."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = StripeEvent.objects.create(
+                    event_id=event["id"], type=event.get("type", "")
+                )
+        except IntegrityError:
+            return "duplicate event"
+        handler = _STRIPE_HANDLERS.get(record.type)
+        obj = (event.get("data") or {}).get("object") or {}
+        outcome = handler(obj) if handler else "ignored"
+        record.outcome = outcome[:200]
+        record.save(update_fields=["outcome"])
+        if outcome.startswith("refused"):
+            logger.warning("stripe event %s (%s) %s", record.event_id, record.type, outcome)
+        return outcome
+
+
+def _session_top_up(session: dict) -> tuple[TopUp | None, str]:
+    """The pending purchase a Checkout Session pays for, or None and why it is not ours to credit.
+
+    The session must be one we created (its id is stored on the top-up) and must agree with that
+    top-up on every id it carries, so a paid session can never credit someone else's purchase."""
+    top_up = TopUp.objects.filter(checkout_session_id=session.get("id") or "").first()
+    if top_up is None:
+        return None, "refused: unknown checkout session"
+    metadata = session.get("metadata") or {}
+    if session.get("client_reference_id") != top_up.id or metadata.get("top_up_id") != top_up.id:
+        return None, "refused: session does not belong to this top-up"
+    if metadata.get("user_id", str(top_up.user_id)) != str(top_up.user_id):
+        return None, "refused: session belongs to another user"
+    return top_up, ""
+
+
+def _on_session_paid(session: dict) -> str:
+    if session.get("payment_status") != "paid":
+        return "awaiting payment"
+    top_up, refusal = _session_top_up(session)
+    if top_up is None:
+        return refusal
+    return top_up_fulfil(
+        top_up_id=top_up.id,
+        amount_cents=session.get("amount_total") or 0,
+        currency=session.get("currency") or "",
+        payment_intent_id=session.get("payment_intent"),
+    )
+
+
+def _on_session_failed(session: dict) -> str:
+    top_up, refusal = _session_top_up(session)
+    if top_up is None:
+        return refusal
+    return "canceled" if top_up_cancel(top_up_id=top_up.id) else f"already {top_up.status}"
+
+
+def _on_charge_refunded(charge: dict) -> str:
+    # Locked for the whole event, so two events about one charge are applied one after the other.
+    top_ups = TopUp.objects.select_for_update()
+    top_up = None
+    if charge.get("payment_intent"):
+        top_up = top_ups.filter(payment_intent_id=charge["payment_intent"]).first()
+    if top_up is None and charge.get("id"):
+        top_up = top_ups.filter(charge_id=charge["id"]).first()
+    if top_up is None:
+        return "ignored: charge is not a top-up of ours"
+    if not top_up.charge_id and charge.get("id"):
+        TopUp.objects.filter(pk=top_up.pk, charge_id=None).update(charge_id=charge["id"])
+    # `amount_refunded` is Stripe's running total: record exactly what it says beyond what we
+    # have, under the refund ids when the charge lists them (older API versions), else under an id
+    # derived from the total. Either way a replay or a later event can't count a refund twice.
+    missing = (charge.get("amount_refunded") or 0) - top_up.refunded_cents
+    recorded = 0
+    refunds = ((charge.get("refunds") or {}).get("data")) or []
+    for refund in sorted(refunds, key=lambda r: r.get("created", 0)):
+        if missing <= 0:
+            break
+        if refund.get("status", "succeeded") not in ("succeeded", "pending"):
+            continue
+        if TopUpRefund.objects.filter(refund_id=refund["id"]).exists():
+            continue
+        amount = min(refund.get("amount") or 0, missing)
+        if amount > 0 and top_up_refund_record(
+            top_up_id=top_up.id, refund_id=refund["id"], amount_cents=amount
+        ):
+            missing -= amount
+            recorded += 1
+    if missing > 0:
+        top_up_refund_record(
+            top_up_id=top_up.id,
+            refund_id=f"{charge.get('id')}:refunded:{charge.get('amount_refunded')}",
+            amount_cents=missing,
+        )
+        recorded += 1
+    return f"refunds recorded: {recorded}"
+
+
+_STRIPE_HANDLERS = {
+    "checkout.session.completed": _on_session_paid,
+    "checkout.session.async_payment_succeeded": _on_session_paid,
+    "checkout.session.async_payment_failed": _on_session_failed,
+    "checkout.session.expired": _on_session_failed,
+    "charge.refunded": _on_charge_refunded,
+}

@@ -1,0 +1,1 @@
+"""Fakes of outside services on loopback ports, speaking their real wire formats."""
