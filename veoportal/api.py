@@ -3,14 +3,31 @@ exceptions become the documented error shape."""
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from accounts.auth import ApiKeyAuth, SessionCsrfAuth
 from veoportal.errors import ApiError, api_error_response, error_response
 
 logger = logging.getLogger(__name__)
+
+
+class JsonParser(Parser):
+    """Bodies are JSON: a body declared as another media type is a 415, not a parse error."""
+
+    def parse_body(self, request):
+        content_type = request.content_type or ""
+        if content_type != "application/json" and not content_type.endswith("+json"):
+            raise ApiError(
+                "Send the request body as JSON with 'Content-Type: application/json'.",
+                status=415,
+                code="unsupported_media_type",
+            )
+        return super().parse_body(request)
+
 
 api = NinjaAPI(
     title="veoportal API",
@@ -20,6 +37,7 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
     auth=[ApiKeyAuth(), SessionCsrfAuth()],
+    parser=JsonParser(),
 )
 
 
@@ -58,11 +76,18 @@ def on_authentication_error(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
+    if isinstance(exc.__cause__, ApiError):  # ninja wraps what the body parser raised
+        return api_error_response(exc.__cause__)
     if exc.status_code == 400:
         return error_response(
             "We could not parse the JSON body of your request.", status=400, code="invalid_json"
         )
     return error_response(str(exc), status=exc.status_code, code="http_error")
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_body_too_big(request, exc):
+    return error_response("The request body is too large.", status=413, code="request_too_large")
 
 
 @api.exception_handler(Http404)

@@ -164,6 +164,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    # Fails generations stuck past GENERATION_DEADLINE and revives lost pipeline tasks.
+    "generations-sweep": {"task": "generations.tasks.generations_sweep", "schedule": 60.0},
+}
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "false")
 
 # Storage: the local filesystem by default, S3-compatible object storage when a bucket is set.
@@ -286,6 +290,10 @@ VIDEO_PROVIDER = env("VIDEO_PROVIDER", "gemini" if GEMINI_API_KEY else "simulato
 SIMULATOR_LATENCY = envfloat("SIMULATOR_LATENCY", 6)
 SIMULATOR_FAILURE_RATE = envfloat("SIMULATOR_FAILURE_RATE", 0)
 VIDEO_URL_TTL = envint("VIDEO_URL_TTL", 86400)
+# A generation not settled this many seconds after creation is failed and its credits returned.
+GENERATION_DEADLINE = envint("GENERATION_DEADLINE", 1800)
+# A JSON body may carry a 10 MB image as a base64 data: URL (about 13.4 MB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024
 
 # Rate limits: per key and per plan (plans are edited in the admin); requests that authenticate
 # as nobody (bad keys, public pages) are counted per client IP at this rate.

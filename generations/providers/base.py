@@ -20,6 +20,7 @@ class VideoRequest:
     negative_prompt: str = ""
     image: bytes | None = None
     image_mime_type: str = ""
+    credential_id: str = ""  # the credential the operation was started with, for polls
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class ProviderError(Exception):
 
 class Provider:
     name = ""
+    credential_id = ""  # a non-secret name of the credential in use, stored on the generation
+    poll_interval = 10.0  # seconds between polls of one operation
 
     def submit(self, request: VideoRequest) -> str:
         """Start the work upstream; answer an opaque operation name."""
