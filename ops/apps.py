@@ -3,3 +3,4 @@ from django.apps import AppConfig
 
 class OpsConfig(AppConfig):
     name = "ops"
+    verbose_name = "Plans and limits"

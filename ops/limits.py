@@ -11,7 +11,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from ops.models import RateWindow
@@ -207,6 +206,7 @@ def generation_admit(*, user, api_key, cost):
     it locks the user's row, so concurrent creates of one account are counted one after another.
     """
     from accounts.models import User
+    from billing.selectors import key_spent
     from generations.models import Generation
     from ops.selectors import plan_for_user
 
@@ -222,7 +222,7 @@ def generation_admit(*, user, api_key, cost):
             headers={"Retry-After": str(INFLIGHT_RETRY_AFTER)},
         )
     if api_key is not None and api_key.spend_cap is not None:
-        spent = key_spend(api_key=api_key)
+        spent = key_spent(api_key=api_key)
         if spent + cost > api_key.spend_cap:
             raise ApiError(
                 f"This API key's spend cap is {api_key.spend_cap} credits; it has spent {spent} "
@@ -230,15 +230,3 @@ def generation_admit(*, user, api_key, cost):
                 status=402,
                 code="key_spend_cap_reached",
             )
-
-
-def key_spend(*, api_key):
-    """Credits a key has spent or has on hold: the cost of its generations that did not fail."""
-    from generations.models import Generation
-
-    total = (
-        Generation.objects.filter(api_key=api_key)
-        .exclude(status="failed")
-        .aggregate(total=Sum("cost"))["total"]
-    )
-    return total or 0
