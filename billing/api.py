@@ -38,7 +38,7 @@ class ErrorOut(Schema):
 )
 def balance(request):
     current = balance_get(user=request.auth.user)
-    return 200, {
+    return {
         "object": "balance",
         "available": current.available,
         "held": current.held,
