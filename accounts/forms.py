@@ -19,23 +19,23 @@ class KeyCreateForm(forms.Form):
     )
     expires_on = forms.DateField(
         required=False,
-        label="Expiry date (optional)",
-        help_text="The key stops working at the end of this day (UTC).",
+        label="Expires on (optional)",
+        help_text="It stops at the end of this day (UTC).",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     rpm_limit = forms.IntegerField(
         required=False,
         min_value=1,
         max_value=100000,
-        label="Requests per minute (optional)",
-        help_text="Leave empty for your account's limit.",
+        label="Requests/min (optional)",
+        help_text="Empty: your plan's limit.",
     )
     spend_cap = forms.IntegerField(
         required=False,
         min_value=1,
         max_value=10**12,
-        label="Spend cap in credits (optional)",
-        help_text="The key can't spend more than this in total.",
+        label="Spend cap (optional)",
+        help_text="Most credits the key may ever spend.",
     )
 
     def clean_expires_on(self):
