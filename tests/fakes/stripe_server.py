@@ -28,6 +28,15 @@ import httpx
 API_VERSION = "2025-09-30.clover"
 
 
+CHECKOUT_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Fake Stripe Checkout</title>
+<style>body{{font-family:system-ui,sans-serif;background:#f6f9fc;display:grid;place-items:center;
+height:100vh;margin:0}}form{{background:#fff;padding:32px;border-radius:12px;box-shadow:0 2px 12px
+#0002;min-width:320px}}button{{width:100%;padding:12px;background:#635bff;color:#fff;border:0;
+border-radius:6px;font-size:16px}}</style></head><body><form method="post">
+<p>Fake Stripe Checkout (tests)</p><h1>Pay ${amount:.2f}</h1><p>{email}</p>
+<button type="submit" id="pay">Pay</button></form></body></html>"""
+
+
 def _id(prefix):
     return f"{prefix}_test_{secrets.token_hex(12)}"
 
@@ -75,6 +84,11 @@ class FakeStripe:
         self.secret_key = secret_key or "sk_test_" + secrets.token_hex(16)
         self.webhook_secret = webhook_secret or "whsec_" + secrets.token_hex(24)
         self.webhook_url = None
+        # Seconds between a payment and its event reaching webhook_url (Stripe is not instant).
+        self.webhook_delay = 0.0
+        # When set, sessions' `url` is a small hosted checkout page on the fake itself (for
+        # browser tests, which must not leave loopback) instead of checkout.stripe.com.
+        self.hosted_checkout = False
         self.sessions = {}
         self.payment_intents = {}
         self.charges = {}
@@ -105,10 +119,33 @@ class FakeStripe:
                 self.end_headers()
                 self.wfile.write(raw)
 
+            def _checkout_page(self, method, session_id):
+                session = fake.sessions.get(session_id)
+                if session is None:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                if method == "POST":
+                    fake.complete_session(session_id)
+                    self.send_response(303)
+                    self.send_header("Location", session["success_url"])
+                    self.end_headers()
+                    return
+                page = CHECKOUT_PAGE.format(
+                    amount=session["amount_total"] / 100, email=session.get("customer_email") or ""
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
             def _handle(self, method):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode() if length else ""
                 path, _, query = self.path.partition("?")
+                if match := re.fullmatch(r"/c/pay/(\w+)", path):
+                    return self._checkout_page(method, match[1])
                 params = parse_form(body if method == "POST" else query)
                 auth = self.headers.get("Authorization", "")
                 if auth != f"Bearer {fake.secret_key}":
@@ -216,7 +253,7 @@ class FakeStripe:
             "payment_status": "unpaid",
             "status": "open",
             "success_url": params["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id),
-            "url": f"https://checkout.stripe.com/c/pay/{session_id}",
+            "url": f"{self.url if self.hosted_checkout else 'https://checkout.stripe.com'}/c/pay/{session_id}",
         }
         self.sessions[session_id] = session
         return session
@@ -337,6 +374,15 @@ class FakeStripe:
     def _deliver_pending(self):
         # Stripe sends events after answering the API call that caused them.
         pending, self._pending = self._pending, []
-        if self.webhook_url:
+        if not self.webhook_url:
+            return
+
+        def send():
+            time.sleep(self.webhook_delay)
             for event in pending:
                 self.deliver(event)
+
+        if self.webhook_delay:
+            threading.Thread(target=send, daemon=True).start()
+        else:
+            send()
