@@ -99,6 +99,11 @@ class Delivery(models.Model):
     def __str__(self):
         return f"{self.event_id} → {self.url} ({self.status})"
 
+    @property
+    def last_attempt(self):
+        attempts = list(self.attempts.all())  # prefetched on list pages
+        return attempts[-1] if attempts else None
+
 
 class DeliveryAttempt(models.Model):
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempts")
