@@ -7,8 +7,10 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.urls import reverse
+
+from veoportal.errors import error_response
 
 SIGNER_SALT = "generations.media"
 CHUNK = 64 * 1024
@@ -91,10 +93,13 @@ def ranged_response(request, name, content_type, *, filename=None):
     size = default_storage.size(name)
     wanted = parse_range(request.headers.get("Range"), size)
     if wanted == "unsatisfiable":
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-        response["Accept-Ranges"] = "bytes"
-        return response
+        return error_response(
+            f"The Range header asks for bytes beyond the file's {size}.",
+            status=416,
+            code="range_not_satisfiable",
+            param="Range",
+            headers={"Content-Range": f"bytes */{size}", "Accept-Ranges": "bytes"},
+        )
     start, end = wanted if wanted else (0, size - 1)
     length = end - start + 1 if size else 0
 
