@@ -135,3 +135,17 @@ def test_the_account_pages_look_like_the_site(start_server, page, screenshot, al
     screenshot("accounts-email")
     page.goto(base + "/accounts/password/change/")
     screenshot("accounts-password-change")
+
+
+@pytest.mark.browser
+def test_the_social_buttons_look_like_the_site(start_server, page, screenshot):
+    base = start_server(
+        GOOGLE_CLIENT_ID="test-google-id",
+        GOOGLE_CLIENT_SECRET="test-google-secret",
+        GITHUB_CLIENT_ID="test-github-id",
+        GITHUB_CLIENT_SECRET="test-github-secret",
+    )
+    page.goto(base + "/accounts/login/")
+    assert page.get_by_text("Continue with Google").is_visible()
+    assert page.get_by_text("Continue with GitHub").is_visible()
+    screenshot("accounts-login-with-social")

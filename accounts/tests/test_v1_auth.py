@@ -109,3 +109,10 @@ def test_the_error_never_echoes_the_key(client, alice):
     for authorization in (f"Bearer {raw_key}", f"Bearer {keys.generate()}", "Bearer sk-veo-x"):
         body = call(client, authorization).content.decode()
         assert authorization.split(" ", 1)[1] not in body
+
+
+def test_a_signed_in_browser_session_may_call_v1_without_a_key(client, alice):
+    client.force_login(alice)
+    assert call(client).status_code == 200
+    client.logout()
+    assert_401(call(client), "missing_api_key")
