@@ -310,6 +310,9 @@ WEBHOOK_RETRY_SCHEDULE = [
 ]
 WEBHOOK_TIMEOUT = envfloat("WEBHOOK_TIMEOUT", 10)
 WEBHOOK_SECRET_OVERLAP = envint("WEBHOOK_SECRET_OVERLAP", 86400)
+# Empty: deliveries share the default queue (each attempt is capped at WEBHOOK_TIMEOUT). At scale,
+# name a queue and run a worker of its own for it (`celery -A veoportal worker -Q webhooks`).
+WEBHOOK_QUEUE = env("WEBHOOK_QUEUE")
 
 # Production hardening; `manage.py check --deploy` passes with DEBUG off.
 if not DEBUG:

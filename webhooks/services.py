@@ -110,10 +110,17 @@ def event_emit(*, generation, type: str) -> Event | None:
     return event
 
 
+def delivery_task_options():
+    """Where delivery tasks go: the default queue unless WEBHOOK_QUEUE names one."""
+    return {"queue": settings.WEBHOOK_QUEUE} if settings.WEBHOOK_QUEUE else {}
+
+
 def _enqueue(delivery_id, *, countdown):
     from webhooks.tasks import deliver
 
-    transaction.on_commit(lambda: deliver.apply_async((delivery_id,), countdown=countdown))
+    transaction.on_commit(
+        lambda: deliver.apply_async((delivery_id,), countdown=countdown, **delivery_task_options())
+    )
 
 
 def is_studio_receiver(url: str) -> bool:

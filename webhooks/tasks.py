@@ -1,6 +1,7 @@
-"""Celery tasks that deliver webhooks. They run on the default queue: each attempt is capped at
-WEBHOOK_TIMEOUT seconds and retries are scheduled (never slept), so a slow or dead receiver holds a
-worker slot for at most that long and never the generation pipeline's own state changes."""
+"""Celery tasks that deliver webhooks. The generation's state is committed before its event is
+even created, so a receiver can never hold it up. Each attempt is capped at WEBHOOK_TIMEOUT
+seconds and retries are scheduled with countdowns (never slept), so a slow or dead receiver holds
+a worker slot for at most that long; WEBHOOK_QUEUE moves deliveries to workers of their own."""
 
 from celery import shared_task
 
@@ -11,7 +12,9 @@ from webhooks import services
 def deliver(delivery_id):
     result = services.delivery_attempt(delivery_id=delivery_id)
     if result.retry_in is not None:
-        deliver.apply_async((delivery_id,), countdown=result.retry_in)
+        deliver.apply_async(
+            (delivery_id,), countdown=result.retry_in, **services.delivery_task_options()
+        )
 
 
 @shared_task(ignore_result=True)
