@@ -4,6 +4,7 @@ from django.conf import settings
 from ninja import Router, Schema
 
 from billing.selectors import balance_get
+from generations.schemas import ErrorOut
 
 router = Router(tags=["Billing"])
 
@@ -14,17 +15,6 @@ class BalanceOut(Schema):
     held: int
     unit: str = "credit"
     credit_value_usd: str
-
-
-class ErrorDetail(Schema):
-    message: str
-    type: str
-    code: str | None = None
-    param: str | None = None
-
-
-class ErrorOut(Schema):
-    error: ErrorDetail
 
 
 @router.get(

@@ -56,6 +56,13 @@ def _account_locked(user_id) -> Account:
     return Account.objects.select_for_update().get(user_id=user_id)
 
 
+def _account_locked_for(*, user, reference) -> tuple[Account, LedgerEntry | None]:
+    """The locked balance row, and the entry already written under `reference` if any (read
+    after taking the lock, so a concurrent writer of the same reference is seen)."""
+    account = _account_locked(user.pk)
+    return account, LedgerEntry.objects.filter(reference=reference).first()
+
+
 def _entry_write(
     *, account, kind, amount, delta_available, delta_held=0, reference, description=""
 ):
@@ -148,8 +155,7 @@ def _credit(*, user, kind, amount, reference, description) -> LedgerEntry:
     if amount <= 0:
         raise ValueError("The amount must be a positive number of credits.")
     with transaction.atomic():
-        account = _account_locked(user.pk)
-        existing = LedgerEntry.objects.filter(reference=reference).first()
+        account, existing = _account_locked_for(user=user, reference=reference)
         if existing is not None:
             return existing
         return _entry_write(
@@ -191,8 +197,7 @@ def credits_refund(
     if amount <= 0:
         raise ValueError("The amount must be a positive number of credits.")
     with transaction.atomic():
-        account = _account_locked(user.pk)
-        existing = LedgerEntry.objects.filter(reference=reference).first()
+        account, existing = _account_locked_for(user=user, reference=reference)
         if existing is not None:
             return existing, 0
         debit = min(amount, account.available)
@@ -220,8 +225,7 @@ def credits_adjust(*, user, amount: int, reason: str, reference: str | None = No
         raise ValueError("An adjustment needs a reason.")
     reference = f"adjustment:{reference or uuid.uuid4().hex}"
     with transaction.atomic():
-        account = _account_locked(user.pk)
-        existing = LedgerEntry.objects.filter(reference=reference).first()
+        account, existing = _account_locked_for(user=user, reference=reference)
         if existing is not None:
             return existing
         if account.available + amount < 0:
