@@ -8,6 +8,7 @@ process, because no process keeps a copy.
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 from ninja.security import SessionAuth
 from ninja.security.base import AuthBase
@@ -46,7 +47,11 @@ def authenticate_key(raw_key, now=None):
     if key.is_expired(now):
         raise KeyRejected("This API key has expired.", code="expired_api_key")
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
-        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        # Conditional, so that processes racing on one key write it once a minute between them
+        # and an older clock reading never moves it back.
+        ApiKey.objects.filter(pk=key.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION)
+        ).update(last_used_at=now)
         key.last_used_at = now
     return key
 

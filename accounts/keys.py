@@ -36,7 +36,7 @@ def generate():
 
 
 def is_well_formed(key):
-    if not KEY_PATTERN.match(key):
+    if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
         return False
     body = key[len(PREFIX) :]
     return secrets.compare_digest(body[RANDOM_LENGTH:], checksum(body[:RANDOM_LENGTH]))

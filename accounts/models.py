@@ -48,7 +48,7 @@ class ApiKey(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys"
     )
     name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=24)
+    prefix = models.CharField(max_length=24, db_index=True)  # support looks keys up by it
     hashed_key = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)

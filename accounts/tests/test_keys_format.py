@@ -40,6 +40,7 @@ def test_the_checksum_catches_any_single_changed_character():
         "sk-veo-" + "a" * 47,
         "sk-veo-" + "a" * 40 + "!!!!!!",
         " sk-veo-" + "a" * 46,
+        None,
     ],
 )
 def test_malformed_texts_are_refused_without_a_lookup(text):
@@ -64,3 +65,8 @@ def test_only_a_sha256_hash_and_a_short_prefix_are_derived_for_storage():
     assert keys.hash_key(key) == hashlib.sha256(key.encode()).hexdigest()
     assert keys.display_prefix(key) == key[:15]
     assert key not in keys.hash_key(key)
+
+
+def test_a_real_key_with_a_trailing_newline_is_not_well_formed():
+    key = keys.generate()
+    assert not keys.is_well_formed(key + "\n")
