@@ -21,6 +21,7 @@ from billing import services as billing
 from generations import mp4, storage
 from generations.models import Generation, VideoModel
 from generations.providers import ProviderError, VideoRequest, get_provider
+from ops import limits
 from veoportal.errors import ApiError
 
 logger = logging.getLogger(__name__)
@@ -270,6 +271,7 @@ def generation_create(
     try:
         with transaction.atomic():
             generation.save(force_insert=True)
+            limits.generation_admit(generation=generation)
             billing.hold_place(
                 user=user,
                 amount=generation.cost,

@@ -198,21 +198,27 @@ def anonymous_check(request):
     return decision
 
 
-def generation_admit(*, user, api_key, cost):
+def generation_admit(*, generation):
     """Refuses a new generation over the account's in-flight cap (429 too_many_inflight) or over
-    the key's spend cap (402 key_spend_cap_reached).
+    its key's spend cap (402 key_spend_cap_reached).
 
-    Call it inside the transaction that creates the generation and places its hold, before both:
-    it locks the user's row, so concurrent creates of one account are counted one after another.
+    Call it in the transaction that creates the generation, after its row is inserted and before
+    its hold is placed: it locks the user's row, so concurrent creates of one account are counted
+    one after another, and a concurrent replay of the same Idempotency-Key fails its insert first.
     """
     from accounts.models import User
     from billing.selectors import key_spent
     from generations.models import Generation
     from ops.selectors import plan_for_user
 
+    user, api_key, cost = generation.user, generation.api_key, generation.cost
     list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
     plan = plan_for_user(user=user)
-    in_flight = Generation.objects.filter(user=user, status__in=INFLIGHT_STATUSES).count()
+    in_flight = (
+        Generation.objects.filter(user=user, status__in=INFLIGHT_STATUSES)
+        .exclude(pk=generation.pk)
+        .count()
+    )
     if in_flight >= plan.max_in_flight:
         raise ApiError(
             f"You have {in_flight} generations queued or running, the most your plan "
