@@ -39,6 +39,8 @@ def authenticate_key(raw_key, now=None):
             "The API key is malformed: veoportal keys look like 'sk-veo-…'.",
             code="malformed_api_key",
         )
+    # Looked up by its SHA-256: the timing of the index lookup depends only on the hash, which
+    # tells a guesser nothing about any stored key, so no secret is compared byte by byte.
     key = ApiKey.objects.select_related("user").filter(hashed_key=keys.hash_key(raw_key)).first()
     if key is None or not key.user.is_active:
         raise KeyRejected("Incorrect API key provided.", code="invalid_api_key")

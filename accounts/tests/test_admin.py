@@ -3,6 +3,7 @@
 import pytest
 
 from accounts import services
+from accounts.models import User
 from billing import services as billing_services
 
 
@@ -20,6 +21,17 @@ def test_the_admin_adds_a_user_by_email(client, staff):
     client.force_login(staff)
     page = client.get("/admin/accounts/user/add/")
     assert page.status_code == 200 and "username" not in page.content.decode().lower()
+    response = client.post(
+        "/admin/accounts/user/add/",
+        {
+            "email": "gina@example.com",
+            "usable_password": "true",
+            "password1": "a long admin-set passphrase",
+            "password2": "a long admin-set passphrase",
+        },
+    )
+    assert response.status_code == 302
+    assert User.objects.get(email="gina@example.com").check_password("a long admin-set passphrase")
 
 
 def test_the_key_admin_shows_the_prefix_and_never_the_hash(client, staff, alice):
