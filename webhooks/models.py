@@ -1,5 +1,6 @@
 """Signing secrets, the events we send about generations, their deliveries and every attempt."""
 
+import json
 import secrets
 import string
 
@@ -70,6 +71,10 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.id} {self.type}"
+
+    @property
+    def body_pretty(self):
+        return json.dumps(json.loads(self.body), indent=2)
 
 
 class Delivery(models.Model):

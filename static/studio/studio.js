@@ -86,6 +86,10 @@
     return getJSON("/v1/models").then(function (res) {
       if (res.status !== 200) throw new Error((res.body.error || {}).message || "Could not load models.");
       models = res.body.data || [];
+      if (!models.length) {
+        modelSel.innerHTML = "<option>No models on sale</option>";
+        throw new Error("No video models are available right now. Please come back later.");
+      }
       modelSel.innerHTML = "";
       models.forEach(function (m) {
         modelSel.appendChild(el("option", { value: m.id, text: (m.name || m.id) + " · " + m.price_per_second + " credits/s" }));
@@ -135,7 +139,15 @@
 
   function plainError(status, body) {
     var err = (body && body.error) || {};
-    if (status === 402) return "You don't have enough credits for this video. " + (err.message || "");
+    if (status === 402) {
+      var m = selectedModel();
+      var cost = m ? Number(durationSel.value) * m.price_per_second : null;
+      if (cost !== null && balance !== null) {
+        return "You don't have enough credits for this video: it costs " + fmt(cost) +
+          " credits and you have " + fmt(balance) + " available.";
+      }
+      return "You don't have enough credits for this video.";
+    }
     if (status === 401) return "Your session has ended. Sign in again to generate videos.";
     if (status === 429) return "You're going a little fast. Wait a moment and try again.";
     if (status >= 500) return "Something went wrong on our side. Please try again in a moment.";

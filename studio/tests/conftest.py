@@ -1,1 +1,5 @@
-from webhooks.tests.conftest import eager_tasks, make_generation  # noqa: F401 - shared fixtures
+from webhooks.tests.conftest import (  # noqa: F401 - shared fixtures
+    eager_tasks,
+    make_generation,
+    video_models,
+)

@@ -2,7 +2,9 @@
 watch its card go queued → running → succeeded without a reload (the completion arrives through
 the studio's signed webhook receiver), play it, download it."""
 
+import struct
 import time
+import zlib
 
 import pytest
 from django.utils import timezone
@@ -29,6 +31,26 @@ WATCH_STATUSES = """
   new MutationObserver(note).observe(grid, {childList: true, subtree: true, attributes: true});
 }
 """
+
+
+def tiny_png(width=64, height=36):
+    """A real PNG (a horizontal gradient) for the image-to-video upload."""
+    rows = b"".join(
+        b"\0" + bytes((x * 4) % 256 for x in range(width) for _ in range(3)) for _ in range(height)
+    )
+
+    def chunk(kind, data):
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def sign_in(page, base, email):
@@ -126,17 +148,57 @@ def test_a_clip_goes_from_prompt_to_playing_video_without_a_reload(
         completed_at=timezone.now(),
         created_at=timezone.now() - timezone.timedelta(minutes=20),
     )
+    still = tmp_path / "still.png"
+    still.write_bytes(tiny_png())
     for prompt, ratio in (
         ("a paper boat drifting down a rainy street, neon reflections", "9:16"),
         ("ocean waves at golden hour, slow motion", "16:9"),
     ):
         page.fill("#prompt", prompt)
         page.select_option("#aspect_ratio", ratio)
+        if ratio == "9:16":  # image-to-video: the file goes up as a data: URL
+            page.click("#more summary")
+            page.set_input_files("#image_file", str(still))
+            page.wait_for_selector("#image-preview:not([hidden])")
+            page.fill("#negative_prompt", "blurry, text")
         page.click("#submit")
         page.wait_for_function("document.getElementById('prompt').value === ''", timeout=20_000)
     wait_for(lambda: page.locator(".st-card[data-status=succeeded]").count() == 3, timeout=90)
+    boat = Generation.objects.get(prompt__startswith="a paper boat")
+    assert boat.image and boat.image_mime_type == "image/png"
+    assert boat.image.open("rb").read() == still.read_bytes()
+    assert boat.negative_prompt == "blurry, text"
     page.reload()
     page.wait_for_selector(".st-card[data-status=failed]")
     assert "credits returned" in page.locator(".st-card[data-status=failed]").inner_text()
     page.wait_for_selector("#model:not([disabled])")
     screenshot("studio-3-full")
+
+    # The deliveries beside each generation, on the webhooks page.
+    page.click("nav >> text=Webhooks")
+    page.wait_for_url("**/webhooks/")
+    assert page.locator("tr[data-delivery-id]").count() == 6  # running + succeeded, three clips
+    page.click("[data-reveal]")
+    assert page.locator("[data-testid=signing-secret]").inner_text().startswith("whsec_")
+    page.click("[data-reveal]")
+    screenshot("webhooks-1-deliveries")
+    page.locator("tr[data-delivery-id] >> text=Details").first.click()
+    page.wait_for_selector("text=Attempts")
+    screenshot("webhooks-2-delivery")
+
+
+def test_not_enough_credits_shows_inline_with_a_top_up_link(bob, start_server, page, screenshot):
+    base = start_server()
+    sign_in(page, base, bob.email)
+    page.wait_for_selector("#model:not([disabled])")
+    page.click("#submit")
+    assert "Write a prompt first" in page.locator("#form-error").inner_text()
+    page.fill("#prompt", "a cat astronaut floating past the moon")
+    page.click("#submit")
+    error = page.locator("#form-error")
+    page.wait_for_function("document.getElementById('form-error').textContent.includes('credits')")
+    assert "enough credits" in error.inner_text()
+    assert error.locator("a[href='/billing/']").is_visible()
+    assert page.locator(".st-card").count() == 0
+    assert not Generation.objects.filter(user=bob).exists()
+    screenshot("studio-4-no-credits")
