@@ -28,7 +28,7 @@ def frank(db):
 
 
 @pytest.mark.sqlite
-def test_a_forgotten_password_is_reset_through_the_mailed_link(client, frank):
+def test_a_forgotten_password_is_reset_through_the_mailed_link(client, frank, forget_failed_logins):
     response = client.post("/accounts/password/reset/", {"email": frank.email})
     assert response.status_code == 302
     assert "make run" in client.get(response["Location"]).content.decode()
@@ -65,7 +65,9 @@ def test_the_email_changes_only_after_the_new_address_is_verified(client, frank)
     ]
 
 
-def test_a_password_change_needs_the_current_password_and_mails_the_owner(client, frank):
+def test_a_password_change_needs_the_current_password_and_mails_the_owner(
+    client, frank, forget_failed_logins
+):
     client.force_login(frank)
     wrong = client.post(
         "/accounts/password/change/",
@@ -92,7 +94,7 @@ def test_sign_out_ends_the_session(client, frank):
     assert client.get("/keys/").status_code == 302
 
 
-def test_repeated_failed_logins_for_one_address_are_stopped(client, frank):
+def test_repeated_failed_logins_for_one_address_are_stopped(client, frank, forget_failed_logins):
     stopped = "Too many failed login attempts"
     for i in range(5):
         page = client.post("/accounts/login/", {"login": frank.email, "password": f"wrong {i}"})
