@@ -101,7 +101,7 @@ class Hold(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["api_key", "state"])]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="hold_amount_gt_0")]
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="hold_amount_gte_0")]
 
     def __str__(self):
         return f"{self.reference}: {self.amount} {self.state}"

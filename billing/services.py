@@ -88,9 +88,10 @@ def _entry_write(
 def hold_place(*, user, amount: int, reference: str, api_key=None, description: str = "") -> Hold:
     """Reserve `amount` credits for the work named by `reference`, or raise InsufficientCredits.
 
-    Idempotent: placing a hold whose reference exists returns the existing hold."""
-    if amount <= 0:
-        raise ValueError("A hold must be for a positive number of credits.")
+    Idempotent: placing a hold whose reference exists returns the existing hold. A hold of 0
+    (a free model) is recorded like any other, so capture and release stay uniform."""
+    if amount < 0:
+        raise ValueError("A hold can't be for a negative number of credits.")
     with transaction.atomic():
         account = _account_locked(user.pk)
         # Read after taking the lock, so a concurrent placement of the same reference is seen.
@@ -330,6 +331,7 @@ def top_up_refund(*, top_up: TopUp, amount_cents: int | None = None) -> str:
     """Ask the top-up's provider to refund it (all that is left by default); returns the refund id.
 
     Credits are debited when the provider confirms, through top_up_refund_record."""
+    top_up = TopUp.objects.get(pk=top_up.pk)  # what the database says now, not a stale copy
     refundable = top_up.amount_cents - top_up.refunded_cents
     if top_up.status not in (TopUpStatus.PAID, TopUpStatus.PARTIALLY_REFUNDED) or refundable <= 0:
         raise TopUpRefused(f"Top-up {top_up.id} is {top_up.status}: nothing to refund.")

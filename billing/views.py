@@ -73,13 +73,16 @@ def top_up_start(request):
         return redirect("billing:index")
     try:
         top_up = services.top_up_create(user=request.user, amount_cents=amount_cents, pack=pack)
-        return redirect(services.top_up_checkout(top_up=top_up))
     except services.TopUpRefused as exc:
         messages.error(request, str(exc))
+        return redirect("billing:index")
+    try:
+        return redirect(services.top_up_checkout(top_up=top_up))
     except PaymentError as exc:
-        logger.warning("checkout failed: %s", exc)
+        logger.warning("checkout of %s failed: %s", top_up.id, exc)
+        services.top_up_cancel(top_up_id=top_up.id)
         messages.error(request, "The payment provider is unavailable right now. Try again shortly.")
-    return redirect("billing:index")
+        return redirect("billing:index")
 
 
 def _own_top_up(request, top_up_id):

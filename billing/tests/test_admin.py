@@ -129,3 +129,42 @@ def test_people_who_are_not_staff_get_nothing_of_the_billing_admin(client, alice
     assert response.status_code == 302
     assert balance_get(user=alice).available == 100
     assert not TopUp.objects.exists()
+
+
+@pytest.mark.sqlite
+def test_every_billing_admin_page_opens_for_staff(staff_client, alice, sandbox):
+    services.credits_grant(user=alice, amount=100, reason="x")
+    services.hold_place(user=alice, amount=10, reference="gen_admin")
+    top_up = services.top_up_create(user=alice, amount_cents=1000)
+    services.top_up_fulfil(top_up_id=top_up.id, amount_cents=1000, currency="usd")
+    services.top_up_refund(top_up=top_up, amount_cents=100)
+    for url in (
+        "/admin/billing/",
+        "/admin/billing/account/",
+        "/admin/billing/account/credit/?email=alice@example.com",
+        "/admin/billing/ledgerentry/",
+        "/admin/billing/hold/",
+        "/admin/billing/topup/",
+        f"/admin/billing/topup/{top_up.pk}/change/",
+        "/admin/billing/topuprefund/",
+        "/admin/billing/stripeevent/",
+        "/admin/billing/topuppack/",
+    ):
+        response = staff_client.get(url)
+        assert response.status_code == 200, url
+    page = staff_client.get(f"/admin/billing/topup/{top_up.pk}/change/").content.decode()
+    assert "sbre_" in page  # the refund, inline
+
+
+@pytest.mark.sqlite
+def test_staff_can_edit_the_top_up_packs(staff_client):
+    from billing.models import TopUpPack
+
+    pack = TopUpPack.objects.get(amount_cents=500)
+    response = staff_client.post(
+        f"/admin/billing/topuppack/{pack.pk}/change/",
+        {"name": "Taster", "amount_cents": 300, "is_active": "on", "sort_order": 0},
+    )
+    assert response.status_code == 302
+    pack.refresh_from_db()
+    assert (pack.name, pack.amount_cents) == ("Taster", 300)

@@ -153,3 +153,14 @@ def test_check_finds_a_balance_that_drifted_from_its_ledger(alice, bob):
     mismatches = ledger_mismatches()
     assert [m.email for m in mismatches] == ["bob@example.com"]
     assert "available 999" in mismatches[0].problem
+
+
+@pytest.mark.sqlite
+def test_a_free_generation_holds_and_settles_zero_credits(alice):
+    hold = services.hold_place(user=alice, amount=0, reference="gen_free")
+    assert hold.state == "held"
+    assert services.hold_capture(reference="gen_free") is True
+    assert services.hold_capture(reference="gen_free") is False
+    balance = balance_get(user=alice)
+    assert (balance.available, balance.held) == (0, 0)
+    assert ledger_mismatches() == []

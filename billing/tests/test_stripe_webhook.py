@@ -289,3 +289,16 @@ def test_a_refund_of_a_charge_that_is_not_ours_is_ignored(client, alice, fake_st
 
     assert response.status_code == 200
     assert response.json()["outcome"].startswith("ignored")
+
+
+def test_a_checkout_stripe_refuses_leaves_a_canceled_top_up_and_a_message(
+    client, alice, fake_stripe, settings
+):
+    settings.STRIPE_SECRET_KEY = "sk_test_not_the_fakes_key"
+    client.force_login(alice)
+    pack = TopUpPack.objects.get(amount_cents=1000)
+
+    response = client.post("/billing/top-ups/", {"pack": pack.pk}, follow=True)
+
+    assert b"The payment provider is unavailable" in response.content
+    assert TopUp.objects.get().status == "canceled"
