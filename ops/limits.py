@@ -19,6 +19,7 @@ from veoportal.errors import ApiError
 logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
+STALE_AFTER = timedelta(hours=1)
 INFLIGHT_STATUSES = ("queued", "running")
 # A generation takes seconds to minutes; a client waiting on the in-flight cap should look again soon.
 INFLIGHT_RETRY_AFTER = 10
@@ -124,7 +125,7 @@ def _database_hit(bucket, limit):
     window_length = timedelta(seconds=WINDOW_SECONDS)
     with transaction.atomic():
         now = timezone.now()
-        window, _ = RateWindow.objects.select_for_update().get_or_create(
+        window, created = RateWindow.objects.select_for_update().get_or_create(
             bucket=bucket, defaults={"window_start": now}
         )
         if now >= window.window_start + window_length:
@@ -133,6 +134,9 @@ def _database_hit(bucket, limit):
         if allowed:
             window.count += 1
         window.save(update_fields=["window_start", "count"])
+    if created:
+        # New buckets come with new keys and addresses; forget the long-idle ones at that pace.
+        RateWindow.objects.filter(window_start__lt=now - STALE_AFTER).delete()
     left = (window.window_start + window_length - now).total_seconds()
     return Decision(
         allowed=allowed,

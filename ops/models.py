@@ -31,7 +31,7 @@ class RateWindow(models.Model):
     """
 
     bucket = models.CharField(max_length=120, unique=True)
-    window_start = models.DateTimeField()
+    window_start = models.DateTimeField(db_index=True)
     count = models.PositiveIntegerField(default=0)
 
     def __str__(self):

@@ -77,11 +77,39 @@ def dashboard(request):
 
 @staff_only
 def export_csv(request):
+    """The dashboard's figures as CSV: one row per day, or with ?table=models one per model."""
     days = selectors.period_days(request.GET.get("days"))
+    table = "models" if request.GET.get("table") == "models" else "daily"
     figures = selectors.overview(days=days)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="veoportal-{days}d.csv"'
+    response["Content-Disposition"] = f'attachment; filename="veoportal-{table}-{days}d.csv"'
     writer = csv.writer(response)
+    if table == "models":
+        writer.writerow(
+            [
+                "model",
+                "generations",
+                "succeeded",
+                "failed",
+                "failure_rate",
+                "latency_avg_ms",
+                "latency_p95_ms",
+            ]
+        )
+        for m in figures.models:
+            rate = "" if m.failure_rate is None else f"{m.failure_rate:.4f}"
+            writer.writerow(
+                [
+                    m.slug,
+                    m.total,
+                    m.succeeded,
+                    m.failed,
+                    rate,
+                    m.latency_avg_ms or "",
+                    m.latency_p95_ms or "",
+                ]
+            )
+        return response
     writer.writerow(
         ["date", "revenue_usd", "refunded_usd", "credits_sold"]
         + [f"generations_{s}" for s in selectors.STATUSES]

@@ -88,3 +88,15 @@ def test_failure_rate_per_model_counts_finished_work_only(client, staff, alice):
             model__slug=slug, status__in=["succeeded", "failed"]
         ).count()
         assert f"{failed / finished * 100:.1f}%" in page
+
+
+@pytest.mark.sqlite
+def test_the_models_csv_has_one_row_per_model(client, staff, alice):
+    written = seed_activity(users=[alice])
+    client.force_login(staff)
+    response = client.get("/ops/export.csv?days=30&table=models")
+    rows = {r["model"]: r for r in csv.DictReader(io.StringIO(response.content.decode()))}
+    assert set(rows) == {"veo-3", "veo-3-fast", "veo-2"}
+    for slug, failed in written["failed_by_model"].items():
+        assert int(rows[slug]["failed"]) == failed
+        assert int(rows[slug]["latency_avg_ms"]) > 0

@@ -30,4 +30,4 @@ def test_staff_read_the_dashboard_in_a_browser(start_server, page, screenshot, s
     assert page.locator(".ops-periods a.current").inner_text() == "7 days"
     with page.expect_download() as download:
         page.get_by_role("link", name="Export CSV").click()
-    assert download.value.suggested_filename == "veoportal-7d.csv"
+    assert download.value.suggested_filename == "veoportal-daily-7d.csv"

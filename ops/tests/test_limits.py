@@ -103,3 +103,18 @@ def test_request_check_stores_the_decision_and_refuses_with_429(alice):
     assert refused.value.code == "rate_limit_exceeded"
     assert refused.value.headers["Retry-After"] == "60"
     assert not second.ratelimit.allowed
+
+
+@pytest.mark.sqlite
+@pytest.mark.django_db
+def test_long_idle_database_windows_are_forgotten(settings):
+    settings.REDIS_URL = ""
+    idle, busy = fresh_bucket(), fresh_bucket()
+    limits.hit(idle, 5)
+    limits.hit(busy, 5)
+    RateWindow.objects.filter(bucket=idle).update(
+        window_start=RateWindow.objects.get(bucket=idle).window_start - timedelta(hours=2)
+    )
+    limits.hit(fresh_bucket(), 5)
+    assert not RateWindow.objects.filter(bucket=idle).exists()
+    assert RateWindow.objects.filter(bucket=busy).exists()
