@@ -30,6 +30,8 @@ def sign_up_and_verify(client, email):
     refused = client.post("/accounts/login/", {"login": email, "password": PASSWORD})
     assert refused.status_code == 302 and "/accounts/confirm-email/" in refused["Location"]
 
+    assert mail.outbox[-1].to == [email]
+    assert mail.outbox[-1].subject == "[veoportal] Confirm your email address"
     confirm_url = link_in(mail.outbox[-1].body, "/accounts/confirm-email/")
     confirm_path = urlsplit(confirm_url).path
     page = client.get(confirm_path)
