@@ -47,12 +47,14 @@ class InsufficientCredits(ApiError):
 
 def _account_locked(user_id) -> Account:
     """The user's balance row, created on first use, locked until the transaction ends."""
-    if not Account.objects.filter(user_id=user_id).exists():
-        try:
-            with transaction.atomic():
-                Account.objects.create(user_id=user_id)
-        except IntegrityError:
-            pass  # another request created it first
+    account = Account.objects.select_for_update().filter(user_id=user_id).first()
+    if account is not None:
+        return account
+    try:
+        with transaction.atomic():
+            Account.objects.create(user_id=user_id)
+    except IntegrityError:
+        pass  # another request created it first
     return Account.objects.select_for_update().get(user_id=user_id)
 
 
@@ -116,7 +118,7 @@ def hold_place(*, user, amount: int, reference: str, api_key=None, description: 
 
 
 def _hold_settle(*, reference: str, state: str) -> bool:
-    hold = Hold.objects.filter(reference=reference).only("user_id").first()
+    hold = Hold.objects.filter(reference=reference).first()
     if hold is None:
         return False
     with transaction.atomic():
@@ -128,7 +130,6 @@ def _hold_settle(*, reference: str, state: str) -> bool:
         )
         if not settled:
             return False
-        hold.refresh_from_db()
         released = state == HoldState.RELEASED
         _entry_write(
             account=account,
