@@ -51,3 +51,11 @@ def last_used_cell(client):
     html = client.get("/keys/").content.decode()
     cell = re.search(r'<td class="key-last-used">(.*?)</td>', html, re.S).group(1)
     return re.sub(r"<[^>]+>", "", cell).replace("\xa0", " ").strip()
+
+
+def test_a_key_in_steady_use_costs_one_read_per_request(alice, django_assert_num_queries):
+    api_key, raw_key = services.api_key_create(user=alice, name="k")
+    t0 = timezone.now()
+    authenticate_key(raw_key, now=t0)
+    with django_assert_num_queries(1):  # the key joined with its user; no write
+        authenticate_key(raw_key, now=t0 + timedelta(seconds=10))
