@@ -12,7 +12,7 @@ class Received:
     path: str
     headers: dict
     body: bytes
-    at: float = field(default_factory=time.monotonic)
+    at: float = field(default_factory=time.time)
 
 
 class Receiver:
