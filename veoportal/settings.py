@@ -167,6 +167,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Fails generations stuck past GENERATION_DEADLINE and revives lost pipeline tasks.
     "generations-sweep": {"task": "generations.tasks.generations_sweep", "schedule": 60.0},
+    # Re-enqueues webhook deliveries whose countdown task was lost.
+    "webhooks-deliveries-sweep": {"task": "webhooks.tasks.deliveries_sweep", "schedule": 60.0},
 }
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "false")
 
