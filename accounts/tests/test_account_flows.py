@@ -127,3 +127,12 @@ def test_google_and_github_buttons_appear_when_their_client_ids_are_set(start_se
     only_github = start_server(GITHUB_CLIENT_ID="test-github-id", GITHUB_CLIENT_SECRET="x")
     html = httpx.get(only_github + "/accounts/signup/").text
     assert "Continue with GitHub" in html and "Continue with Google" not in html
+
+
+def test_the_console_mail_note_is_only_shown_without_a_mail_server(client, db, settings):
+    email = unique_email("ivy")
+    data = {"email": email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    settings.EMAIL_HOST = "smtp.example.com"
+    response = client.post("/accounts/signup/", data, follow=True)
+    assert "Check your email" in response.content.decode()
+    assert "make run" not in response.content.decode()

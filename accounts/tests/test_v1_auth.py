@@ -116,3 +116,26 @@ def test_a_signed_in_browser_session_may_call_v1_without_a_key(client, alice):
     assert call(client).status_code == 200
     client.logout()
     assert_401(call(client), "missing_api_key")
+
+
+def test_a_session_caller_must_send_the_csrf_token_to_change_anything(alice):
+    from django.test import Client
+
+    from generations.models import Generation
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(alice)
+    body = {"model": "veo-3", "prompt": "a cat", "duration": 4}
+    refused = browser.post("/v1/video/generations", body, content_type="application/json")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["type"] == "permission_error"
+    assert "CSRF" in refused.json()["error"]["message"]
+    assert not Generation.objects.exists()
+
+    browser.get("/keys/")  # any page sets the CSRF cookie, as the studio's page does
+    token = browser.cookies["csrftoken"].value
+    allowed = browser.post(
+        "/v1/video/generations", body, content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
+    # Past authentication: alice has no credits, so billing refuses it.
+    assert allowed.status_code == 402, allowed.content
