@@ -229,3 +229,28 @@ def test_free_port_helper_is_really_closed():
     # The dead-receiver test relies on nothing listening on a fresh free port.
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", free_port()), timeout=1):
         pass
+
+
+def test_the_sweep_sends_a_delivery_whose_task_was_lost(
+    alice, make_generation, loopback, eager_tasks, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from webhooks.tasks import deliveries_sweep
+
+    with Receiver() as receiver:
+        generation = make_generation(alice, webhook_url=receiver.url)
+        with django_capture_on_commit_callbacks(execute=False):  # the task never reaches a broker
+            event = services.event_emit(generation=generation, type="video.generation.running")
+        with django_capture_on_commit_callbacks(execute=True):
+            deliveries_sweep.delay()
+        assert receiver.requests == []  # not overdue yet: its own task may still come
+        Delivery.objects.filter(pk=event.delivery.pk).update(
+            next_attempt_at=timezone.now() - timedelta(minutes=2)
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            deliveries_sweep.delay()
+    assert len(receiver.requests) == 1
+    assert Delivery.objects.get(pk=event.delivery.pk).status == Delivery.SUCCEEDED

@@ -101,3 +101,13 @@ def test_resend_does_not_redirect_elsewhere(client, alice, make_generation, sett
         f"/webhooks/deliveries/{event.delivery.pk}/resend/", {"next": "https://evil.example/"}
     )
     assert response["Location"] == "/webhooks/"
+
+
+def test_the_operator_sees_deliveries_in_the_admin(client, staff, alice, make_generation):
+    generation = make_generation(alice, webhook_url="https://example.com/hook")
+    event = services.event_emit(generation=generation, type="video.generation.running")
+    client.force_login(staff)
+    listing = client.get("/admin/webhooks/delivery/")
+    assert listing.status_code == 200
+    assert event.id in listing.content.decode()
+    assert client.get(f"/admin/webhooks/delivery/{event.delivery.pk}/change/").status_code == 200
