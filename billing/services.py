@@ -298,7 +298,9 @@ def top_up_fulfil(
         top_up = TopUp.objects.select_for_update().filter(pk=top_up_id).first()
         if top_up is None:
             return "refused: unknown top-up"
-        if top_up.status != TopUpStatus.PENDING:
+        # A canceled top-up is still credited if money arrives for it after all: the provider
+        # has the customer's money, so they get the credits.
+        if top_up.status not in (TopUpStatus.PENDING, TopUpStatus.CANCELED):
             return f"already {top_up.status}"
         if amount_cents != top_up.amount_cents or currency.lower() != top_up.currency:
             return (

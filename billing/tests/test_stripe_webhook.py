@@ -302,3 +302,18 @@ def test_a_checkout_stripe_refuses_leaves_a_canceled_top_up_and_a_message(
 
     assert b"The payment provider is unavailable" in response.content
     assert TopUp.objects.get().status == "canceled"
+
+
+def test_money_arriving_for_a_canceled_top_up_is_still_credited(client, alice, fake_stripe):
+    top_up, _ = start_top_up(client, alice, 1000)
+    expired = fake_stripe.event(
+        "checkout.session.expired", fake_stripe.sessions[top_up.checkout_session_id]
+    )
+    assert post_event(client, fake_stripe, expired).json()["outcome"] == "canceled"
+
+    paid = fake_stripe.complete_session(top_up.checkout_session_id)
+    assert post_event(client, fake_stripe, paid).json()["outcome"] == "credited"
+
+    top_up.refresh_from_db()
+    assert top_up.status == "paid"
+    assert balance_get(user=alice).available == 1000
