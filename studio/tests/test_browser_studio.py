@@ -202,3 +202,39 @@ def test_not_enough_credits_shows_inline_with_a_top_up_link(bob, start_server, p
     assert page.locator(".st-card").count() == 0
     assert not Generation.objects.filter(user=bob).exists()
     screenshot("studio-4-no-credits")
+
+
+def test_the_gallery_pages_and_filters_in_place(
+    alice, start_server, page, screenshot, make_generation
+):
+    now = timezone.now()
+    for i in range(14):
+        make_generation(
+            alice,
+            status="failed",
+            prompt=f"an old clip number {i}",
+            error_code="upstream_error",
+            error_message="Upstream was unavailable.",
+            created_at=now - timezone.timedelta(minutes=i + 1),
+            completed_at=now - timezone.timedelta(minutes=i),
+        )
+    base = start_server()
+    sign_in(page, base, alice.email)
+    page.evaluate("window.__noReload = true")
+    assert page.locator(".st-card").count() == 12
+    assert page.locator(".st-card .st-prompt").first.inner_text() == "an old clip number 0"
+    page.click("#load-more")
+    page.wait_for_function("document.querySelectorAll('.st-card').length === 14")
+    assert page.locator("#load-more").is_hidden()
+    assert page.locator(".st-card .st-prompt").last.inner_text() == "an old clip number 13"
+
+    page.click(".st-filter[data-status=succeeded]")
+    page.wait_for_selector("#empty:not([hidden])")
+    assert "No ready videos" in page.locator("#empty").inner_text()
+    assert "status=succeeded" in page.url
+    screenshot("studio-5-filter-empty")
+    page.click(".st-filter[data-status=failed]")
+    page.wait_for_function("document.querySelectorAll('.st-card').length === 12")
+    assert page.locator(".st-filter.active").inner_text().startswith("Failed")
+    assert page.locator(".st-filter[data-status=failed] [data-count]").inner_text() == "14"
+    assert page.evaluate("window.__noReload") is True
