@@ -36,7 +36,9 @@ class ListQuery(Schema):
 def create_generation(
     request: HttpRequest,
     payload: GenerationIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+    idempotency_key: str | None = Header(
+        None, alias="Idempotency-Key", min_length=1, max_length=255
+    ),
 ):
     generation = services.generation_create(
         user=request.auth.user,

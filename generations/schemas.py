@@ -22,9 +22,14 @@ class GenerationIn(Schema):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     model: str = Field(description="A model id from GET /v1/models, e.g. veo-3.")
-    prompt: str = Field(description="What the video shows, 1 to 2000 characters.")
+    prompt: str = Field(
+        min_length=1, max_length=2000, description="What the video shows, 1 to 2000 characters."
+    )
     duration: int | None = Field(
-        None, description="Seconds; one of the model's durations (default: its shortest)."
+        None,
+        ge=1,
+        le=60,
+        description="Seconds; one of the model's durations (default: its shortest).",
     )
     aspect_ratio: str | None = Field(None, description='"16:9" (default) or "9:16".')
     image: str | None = Field(
@@ -32,7 +37,9 @@ class GenerationIn(Schema):
         description="Image-to-video: an http(s) URL, or a data: URL of a PNG, JPEG or WebP "
         "image of at most 10 MB.",
     )
-    negative_prompt: str | None = Field(None, description="What to avoid, up to 2000 characters.")
+    negative_prompt: str | None = Field(
+        None, max_length=2000, description="What to avoid, up to 2000 characters."
+    )
     webhook_url: str | None = Field(
         None, description="An https URL that receives signed events as the generation changes."
     )

@@ -1,11 +1,16 @@
 """Reads of generations and models, always scoped to their owner."""
 
+import re
+
 from django.db.models import Q
 
 from generations.models import Generation, VideoModel
 from veoportal.errors import ApiError, NotFound
 
 MAX_PAGE = 100
+# Anything else cannot be one of our ids: answer without asking the database (which refuses
+# some strings, such as ones holding NUL).
+GENERATION_ID = re.compile(r"^gen_[A-Za-z0-9]{1,36}$")
 
 
 def video_models_active():
@@ -14,9 +19,11 @@ def video_models_active():
 
 def generation_get(*, user, generation_id) -> Generation:
     """The caller's generation; another user's id is exactly as unknown as a made-up one."""
-    generation = (
-        Generation.objects.select_related("model").filter(id=generation_id, user=user).first()
-    )
+    generation = None
+    if GENERATION_ID.match(generation_id):
+        generation = (
+            Generation.objects.select_related("model").filter(id=generation_id, user=user).first()
+        )
     if generation is None:
         raise NotFound(
             f"No generation with id '{generation_id}'.", code="generation_not_found", param="id"
@@ -30,7 +37,11 @@ def generation_list(*, user, after=None, limit=20, status=None):
     if status:
         queryset = queryset.filter(status=status)
     if after:
-        cursor = Generation.objects.filter(id=after, user=user).values("created_at", "id").first()
+        cursor = None
+        if GENERATION_ID.match(after):
+            cursor = (
+                Generation.objects.filter(id=after, user=user).values("created_at", "id").first()
+            )
         if cursor is None:
             raise ApiError(
                 f"'after' must be the id of one of your generations; '{after}' is not.",

@@ -130,6 +130,19 @@ def _body_hash(fields):
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 
+def check_text(value, *, param):
+    """Text we store must be storable: no NUL characters (PostgreSQL refuses them) and no lone
+    surrogates (JSON allows escaping them; UTF-8 cannot encode them)."""
+    if value is None:
+        return
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _invalid(f"'{param}' is not valid Unicode text.", param=param) from None
+    if "\x00" in value:
+        raise _invalid(f"'{param}' may not contain NUL characters.", param=param)
+
+
 def _validate(*, model, prompt, duration, aspect_ratio, image, negative_prompt, webhook_url):
     video_model = VideoModel.objects.filter(slug=model, is_active=True).first()
     if video_model is None:
@@ -227,8 +240,12 @@ def generation_create(
         "negative_prompt": negative_prompt,
         "webhook_url": webhook_url,
     }
+    for param, value in fields.items():
+        if isinstance(value, str):
+            check_text(value, param=param)
     body_hash = _body_hash(fields)
     if idempotency_key is not None:
+        check_text(idempotency_key, param="Idempotency-Key")
         if not 1 <= len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
             raise _invalid(
                 f"Idempotency-Key must be 1 to {IDEMPOTENCY_KEY_MAX} characters.",

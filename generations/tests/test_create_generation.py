@@ -284,3 +284,27 @@ def test_an_idempotency_key_is_free_again_after_24_hours(client, funded, alice_k
     second = post(client, alice_key, body, HTTP_IDEMPOTENCY_KEY="day")
     assert second.json()["id"] != first.json()["id"]
     assert balance_get(user=funded).held == 320
+
+
+@pytest.mark.sqlite
+@pytest.mark.parametrize(
+    "body,param",
+    [
+        ({"model": "veo-3", "prompt": "nul \u0000 byte"}, "prompt"),
+        ({"model": "veo-3", "prompt": "lone \udc00 surrogate"}, "prompt"),
+        ({"model": "veo-3\u0000", "prompt": "x"}, "model"),
+    ],
+)
+def test_it_refuses_text_that_cannot_be_stored(client, funded, alice_key, body, param):
+    before = state_of(funded)
+    raw = json.dumps(body)  # escapes the NUL and the surrogate, as a JSON client would
+    assert_error(post(client, alice_key, raw), 400, "invalid_parameter", param)
+    assert state_of(funded) == before
+
+
+@pytest.mark.sqlite
+def test_an_id_that_cannot_be_ours_is_just_404(client, alice_key):
+    response = client.get("/v1/video/generations/gen_%00x", **auth(alice_key))
+    assert_error(response, 404, "generation_not_found")
+    response = client.get("/v1/video/generations?after=gen_%00", **auth(alice_key))
+    assert_error(response, 400, "invalid_cursor")
