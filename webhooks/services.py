@@ -4,21 +4,22 @@ delivering them (one attempt at a time, retried on a schedule, every attempt log
 import base64
 import json
 import logging
-import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from secrets import token_bytes
 
 import httpx
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from standardwebhooks import Webhook
 
 from veoportal import netguard
 from webhooks import selectors
-from webhooks.models import Delivery, DeliveryAttempt, Event, SigningSecret
+from webhooks.models import Delivery, DeliveryAttempt, Event, SigningSecret, new_event_id
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ USER_AGENT = "veoportal-webhooks/1 (+Standard Webhooks)"
 
 
 def new_secret():
-    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+    return "whsec_" + base64.b64encode(token_bytes(32)).decode()
 
 
 def signing_secret_ensure(*, user) -> SigningSecret:
@@ -84,7 +85,7 @@ def event_emit(*, generation, type: str) -> Event | None:
     if existing:
         return existing
     now = timezone.now()
-    event_id = Event._meta.get_field("id").default()
+    event_id = new_event_id()
     payload = {
         "id": event_id,
         "object": "event",
@@ -129,6 +130,50 @@ def is_studio_receiver(url: str) -> bool:
 
 
 @dataclass(frozen=True)
+class Sent:
+    status_code: int | None = None
+    excerpt: str = ""
+    error: str = ""
+    permanent: bool = False  # retrying cannot help (a refused address)
+
+
+def _send(delivery, event) -> Sent:
+    """POST the event once, signed with every secret in use; never raises for the network."""
+    signing_secret_ensure(user=event.user)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        **signature_headers(
+            msg_id=event.id,
+            body=event.body,
+            secrets=selectors.signing_secrets_active(user=event.user),
+        ),
+    }
+    try:
+        response = netguard.safe_post(
+            delivery.url,
+            content=event.body.encode(),
+            headers=headers,
+            timeout=settings.WEBHOOK_TIMEOUT,
+            allow_private=True if is_studio_receiver(delivery.url) else None,
+        )
+    except netguard.UnresolvableHost as exc:
+        return Sent(error=str(exc))
+    except netguard.UnsafeURL as exc:
+        return Sent(error=f"Refused: {exc}", permanent=True)
+    except httpx.TimeoutException:
+        return Sent(error=f"No answer within {settings.WEBHOOK_TIMEOUT:g} s.")
+    except httpx.HTTPError as exc:
+        return Sent(error=f"Connection failed: {type(exc).__name__}: {exc}")
+    code = response.status_code
+    return Sent(
+        status_code=code,
+        excerpt=response.content[:500].decode("utf-8", "replace"),
+        error="" if 200 <= code < 300 else f"The receiver answered HTTP {code}.",
+    )
+
+
+@dataclass(frozen=True)
 class AttemptResult:
     attempt: DeliveryAttempt | None
     retry_in: float | None = None  # seconds until the next attempt; None when finished
@@ -140,48 +185,20 @@ def delivery_attempt(*, delivery_id: int) -> AttemptResult:
     lease = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT * 3 + 30)
     # Claiming the attempt by pushing next_attempt_at ahead makes a duplicate task a no-op.
     # The second of grace lets a countdown that fires a hair early still count.
+    # The claim also takes the attempt's number, so even racing workers never share one.
     claimed = Delivery.objects.filter(
         pk=delivery_id, status=Delivery.PENDING, next_attempt_at__lte=now + timedelta(seconds=1)
-    ).update(next_attempt_at=lease)
+    ).update(next_attempt_at=lease, attempt_count=F("attempt_count") + 1)
     if not claimed:
         return AttemptResult(None)
     delivery = Delivery.objects.select_related("event", "event__user").get(pk=delivery_id)
     event = delivery.event
-    signing_secret_ensure(user=event.user)
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": USER_AGENT,
-        **signature_headers(
-            msg_id=event.id,
-            body=event.body,
-            secrets=selectors.signing_secrets_active(user=event.user),
-        ),
-    }
-    status_code, excerpt, error, permanent = None, "", "", False
-    started = time.monotonic()
+    number = delivery.attempt_count
     started_at = timezone.now()
-    try:
-        response = netguard.safe_post(
-            delivery.url,
-            content=event.body.encode(),
-            headers=headers,
-            timeout=settings.WEBHOOK_TIMEOUT,
-            allow_private=True if is_studio_receiver(delivery.url) else None,
-        )
-        status_code = response.status_code
-        excerpt = response.content[:500].decode("utf-8", "replace")
-        if not 200 <= status_code < 300:
-            error = f"The receiver answered HTTP {status_code}."
-    except netguard.UnresolvableHost as exc:
-        error = str(exc)
-    except netguard.UnsafeURL as exc:
-        error, permanent = f"Refused: {exc}", True
-    except httpx.TimeoutException:
-        error = f"No answer within {settings.WEBHOOK_TIMEOUT:g} s."
-    except httpx.HTTPError as exc:
-        error = f"Connection failed: {type(exc).__name__}: {exc}"[:300]
+    started = time.monotonic()
+    sent = _send(delivery, event)
     latency_ms = int((time.monotonic() - started) * 1000)
-    number = delivery.attempt_count + 1
+    status_code, error = sent.status_code, sent.error
     attempt = DeliveryAttempt.objects.create(
         delivery=delivery,
         number=number,
@@ -189,7 +206,7 @@ def delivery_attempt(*, delivery_id: int) -> AttemptResult:
         status_code=status_code,
         latency_ms=latency_ms,
         error=error[:300],
-        response_excerpt=excerpt,
+        response_excerpt=sent.excerpt,
     )
     tries_this_round = number - delivery.round_start
     schedule = settings.WEBHOOK_RETRY_SCHEDULE
@@ -197,13 +214,13 @@ def delivery_attempt(*, delivery_id: int) -> AttemptResult:
     if attempt.ok:
         fields = dict(status=Delivery.SUCCEEDED, completed_at=finished_at, next_attempt_at=None)
         retry_in = None
-    elif permanent or tries_this_round >= len(schedule):
+    elif sent.permanent or tries_this_round >= len(schedule):
         fields = dict(status=Delivery.FAILED, completed_at=finished_at, next_attempt_at=None)
         retry_in = None
     else:
         retry_in = schedule[tries_this_round]
         fields = dict(next_attempt_at=finished_at + timedelta(seconds=retry_in))
-    Delivery.objects.filter(pk=delivery.pk).update(attempt_count=number, **fields)
+    Delivery.objects.filter(pk=delivery.pk).update(**fields)
     logger.info(
         "webhook %s attempt %s to delivery %s: %s in %s ms%s",
         event.id,

@@ -254,3 +254,31 @@ def test_the_sweep_sends_a_delivery_whose_task_was_lost(
             deliveries_sweep.delay()
     assert len(receiver.requests) == 1
     assert Delivery.objects.get(pk=event.delivery.pk).status == Delivery.SUCCEEDED
+
+
+def test_two_workers_never_make_the_same_attempt(
+    alice, make_generation, loopback, transactional_db
+):
+    import threading
+
+    from django.db import connection
+
+    with Receiver(script=[("stall", 0.5)]) as receiver:
+        generation = make_generation(alice, webhook_url=receiver.url)
+        event = services.event_emit(generation=generation, type="video.generation.running")
+        results = []
+
+        def work():
+            try:
+                results.append(services.delivery_attempt(delivery_id=event.delivery.pk))
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(receiver.requests) == 1
+    assert sorted(r.attempt is not None for r in results) == [False, False, False, True]
+    assert DeliveryAttempt.objects.filter(delivery=event.delivery).count() == 1
