@@ -338,5 +338,7 @@ LOGGING = {
         # Our request log replaces Django's and gunicorn's, which would print full query strings.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
+        # httpx logs every outbound URL at INFO; customers' webhook and image URLs may carry tokens.
+        "httpx": {"level": "WARNING"},
     },
 }
