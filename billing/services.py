@@ -99,6 +99,8 @@ def hold_place(*, user, amount: int, reference: str, api_key=None, description: 
         # Read after taking the lock, so a concurrent placement of the same reference is seen.
         existing = Hold.objects.filter(reference=reference).first()
         if existing is not None:
+            if existing.user_id != user.pk:
+                raise ValueError(f"Hold {reference} belongs to another user.")
             return existing
         if account.available < amount:
             raise InsufficientCredits(needed=amount, available=account.available)

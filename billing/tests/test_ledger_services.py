@@ -164,3 +164,13 @@ def test_a_free_generation_holds_and_settles_zero_credits(alice):
     balance = balance_get(user=alice)
     assert (balance.available, balance.held) == (0, 0)
     assert ledger_mismatches() == []
+
+
+@pytest.mark.sqlite
+def test_a_hold_reference_cannot_be_reused_for_another_user(alice, bob):
+    grant(alice, 100)
+    grant(bob, 100)
+    services.hold_place(user=alice, amount=50, reference="gen_shared")
+    with pytest.raises(ValueError):
+        services.hold_place(user=bob, amount=50, reference="gen_shared")
+    assert balance_get(user=bob).available == 100
