@@ -28,7 +28,8 @@ class UserAdmin(DjangoUserAdmin):
     add_form = UserCreateForm
     form = UserEditForm
     ordering = ["-date_joined"]
-    list_display = ["email", "is_active", "is_staff", "date_joined", "last_login"]
+    list_display = ["email", "credits", "is_active", "is_staff", "date_joined", "last_login"]
+    list_per_page = 50  # the credits column reads each user's balance
     list_filter = ["is_active", "is_staff", "is_superuser"]
     search_fields = ["email", "first_name", "last_name"]
     readonly_fields = [
@@ -54,6 +55,11 @@ class UserAdmin(DjangoUserAdmin):
             {"classes": ["wide"], "fields": ["email", "usable_password", "password1", "password2"]},
         )
     ]
+
+    @admin.display(description="Credits available (held)")
+    def credits(self, user):
+        balance = billing_selectors.balance_get(user=user)
+        return f"{balance.available:,} ({balance.held:,})"
 
     @admin.display(description="Available credits")
     def credits_available(self, user):

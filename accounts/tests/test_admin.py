@@ -12,6 +12,7 @@ def test_the_user_admin_lists_users_by_email_and_shows_credits(client, staff, al
     client.force_login(staff)
     listing = client.get("/admin/accounts/user/?q=alice")
     assert listing.status_code == 200 and "alice@example.com" in listing.content.decode()
+    assert "1,234 (0)" in listing.content.decode()
     page = client.get(f"/admin/accounts/user/{alice.pk}/change/").content.decode()
     assert "Available credits" in page and "1234" in page
     assert "Lifetime top-ups" in page and "$0.00" in page
