@@ -41,7 +41,11 @@ def test_a_stalling_receiver_holds_up_nobody(alice, bob, settings, start_worker,
             user=bob, model="veo-3", prompt="slow hook", duration=4, webhook_url=slow.url
         )
         alices = generation_create(
-            user=alice, model="veo-3", prompt="fast hook", duration=4, webhook_url=fast.url
+            user=alice,
+            model="veo-3",
+            prompt="fast hook",
+            duration=4,
+            webhook_url=fast.url + "?token=hook-token-123",
         )
         wait_for(lambda: len(fast.requests) == 2, timeout=90)
         wait_for(
@@ -49,6 +53,8 @@ def test_a_stalling_receiver_holds_up_nobody(alice, bob, settings, start_worker,
         )
 
     log = processes.log("worker0")
+    assert "hook-token-123" not in log  # URLs may carry customers' tokens: never logged
+    assert fast.requests[0].path == "/hook?token=hook-token-123"
     for generation in (bobs, alices):
         generation.refresh_from_db()
         assert generation.status == Generation.SUCCEEDED, log
