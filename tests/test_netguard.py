@@ -249,3 +249,17 @@ def test_safe_post_keeps_only_an_excerpt_of_a_huge_answer(settings, server):
     response = safe_post(server.base + "/hook", content=b"{}", headers={})
     assert response.status_code == 200
     assert len(response.content) == netguard.RESPONSE_EXCERPT_BYTES
+
+
+def test_an_international_host_name_is_checked_and_sent_in_its_ascii_form(
+    settings, server, monkeypatch
+):
+    settings.OUTBOUND_ALLOW_LOOPBACK = True
+    port = server.server_address[1]
+    server.routes["/a.png"] = (200, {"Content-Type": "image/png"}, PNG)
+    stage_dns(monkeypatch, {"xn--bcher-kva.example": [["127.0.0.1"]]})
+    body, _ = safe_get(
+        f"http://bücher.example:{port}/a.png", max_bytes=1000, allowed_types=["image/png"]
+    )
+    assert body == PNG
+    assert server.seen[-1][2] == f"xn--bcher-kva.example:{port}"

@@ -122,7 +122,8 @@ def check_url(url, *, allow_private=None) -> Target:
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
     except (httpx.InvalidURL, ValueError) as exc:
         raise UnsafeURL("The URL is not valid.") from exc
-    host = parsed.host
+    # The IDNA (ASCII) form is what DNS, the Host header and the TLS server name all carry.
+    host = parsed.raw_host.decode("ascii")
     if not host:
         raise UnsafeURL("The URL has no host.")
     addresses = resolve(host, port)
@@ -143,7 +144,7 @@ def _pinned(client, method, target, *, headers=None, content=None):
         extensions={"sni_hostname": target.host},
     )
     default_port = {"http": 80, "https": 443}[target.url.scheme]
-    host_header = target.url.raw_host.decode("ascii")
+    host_header = target.host
     if ":" in host_header:
         host_header = f"[{host_header}]"
     if target.url.port and target.url.port != default_port:
