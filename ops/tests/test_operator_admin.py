@@ -90,3 +90,44 @@ def test_a_customer_gets_nothing_of_the_admin_or_the_dashboard(client, alice):
         {"email": alice.email, "kind": "grant", "amount": 5000, "reason": "me"},
     )
     assert balance_get(user=alice).available == 100
+
+
+@pytest.mark.sqlite
+def test_staff_fail_and_release_a_stuck_generation_which_frees_the_customers_slot(
+    client, staff, alice
+):
+    from accounts.services import api_key_create
+
+    billing.credits_grant(user=alice, amount=1000, reason="test credits")
+    _, raw_key = api_key_create(user=alice, name="k", rpm_limit=100)
+
+    def create():
+        return client.post(
+            "/v1/video/generations",
+            {"model": "veo-3-fast", "prompt": "A stuck one", "duration": 4},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {raw_key}",
+        )
+
+    stuck = create().json()
+    create()
+    assert create().json()["error"]["code"] == "too_many_inflight"  # Free plan: two in flight
+    assert balance_get(user=alice).held == 120
+
+    client.force_login(staff)
+    answer = client.post(
+        "/admin/generations/generation/",
+        {"action": "fail_and_release", "_selected_action": [stuck["id"]]},
+    )
+    assert answer.status_code == 302
+    assert balance_get(user=alice).held == 60
+    assert balance_get(user=alice).available == 940
+    poll = client.get(
+        f"/v1/video/generations/{stuck['id']}", HTTP_AUTHORIZATION=f"Bearer {raw_key}"
+    ).json()
+    assert poll["status"] == "failed"
+    assert poll["error"]["code"] == "cancelled_by_operator"
+    assert "failed <strong>1</strong>" in client.get("/ops/?days=7").content.decode()
+
+    client.logout()
+    assert create().status_code == 200  # the released slot is the customer's again
