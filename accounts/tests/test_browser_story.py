@@ -108,6 +108,8 @@ def test_the_key_story_in_a_real_browser(start_server, processes, page, screensh
     assert row_of(page, second_key[:15]).locator(".badge").inner_text() == "revoked"
     assert "is revoked" in page.locator(".messages").inner_text()
     screenshot("accounts-7-after-revoke")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot("accounts-8-keys-on-a-phone")
 
 
 @pytest.mark.browser
