@@ -263,3 +263,80 @@ def test_an_international_host_name_is_checked_and_sent_in_its_ascii_form(
     )
     assert body == PNG
     assert server.seen[-1][2] == f"xn--bcher-kva.example:{port}"
+
+
+def self_signed(tmp_path, name):
+    """A certificate for `name` (and its key) that only our test context trusts."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_https_to_the_pinned_address_still_checks_the_certificate_for_the_host_name(
+    settings, server, monkeypatch, tmp_path
+):
+    """The connection goes to the checked IP, yet TLS names the original host (SNI) and the
+    certificate must match it: another name on the same address is refused."""
+    import ssl
+
+    import httpx
+
+    settings.OUTBOUND_ALLOW_LOOPBACK = True
+    cert, key = self_signed(tmp_path, "pinned.example")
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert, key)
+    server.socket = server_side.wrap_socket(server.socket, server_side=True)
+    server.routes["/a.png"] = (200, {"Content-Type": "image/png"}, PNG)
+    port = server.server_address[1]
+    stage_dns(
+        monkeypatch,
+        {
+            "pinned.example": [["127.0.0.1"], ["169.254.169.254"]],
+            "other.example": [["127.0.0.1"]],
+        },
+    )
+    trust = ssl.create_default_context(cafile=str(cert))
+    body, _ = safe_get(
+        f"https://pinned.example:{port}/a.png",
+        max_bytes=1000,
+        allowed_types=["image/png"],
+        verify=trust,
+    )
+    assert body == PNG
+    assert server.seen[-1][2] == f"pinned.example:{port}"
+    with pytest.raises(httpx.ConnectError, match="certificate verify failed"):
+        safe_get(
+            f"https://other.example:{port}/a.png",
+            max_bytes=1000,
+            allowed_types=["image/png"],
+            verify=trust,
+        )

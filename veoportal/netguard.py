@@ -153,9 +153,9 @@ def _pinned(client, method, target, *, headers=None, content=None):
     return request
 
 
-def _client(timeout):
+def _client(timeout, verify):
     # trust_env off: an HTTP(S)_PROXY in the environment would connect somewhere we never checked.
-    return httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
+    return httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False, verify=verify)
 
 
 def _read_capped(response, max_bytes, deadline, *, truncate=False):
@@ -173,14 +173,15 @@ def _read_capped(response, max_bytes, deadline, *, truncate=False):
     return b"".join(chunks)
 
 
-def safe_get(url, *, max_bytes, allowed_types, timeout=10, allow_private=None):
+def safe_get(url, *, max_bytes, allowed_types, timeout=10, allow_private=None, verify=True):
     """GET a public URL: (body bytes, content type). Raises UnsafeURL for a refused address,
     a redirect to one, a wrong content type or an oversized body; httpx errors for the network.
 
     `allowed_types` are media types such as "image/png" (parameters after ';' are ignored).
+    `verify` is httpx's: True (the usual CAs) or an ssl.SSLContext.
     """
     deadline = time.monotonic() + timeout
-    with _client(timeout) as client:
+    with _client(timeout, verify) as client:
         for _hop in range(MAX_REDIRECTS + 1):
             target = check_url(url, allow_private=allow_private)
             # The cap counts decoded bytes, so a small compressed bomb cannot get past it.
@@ -208,12 +209,14 @@ def safe_get(url, *, max_bytes, allowed_types, timeout=10, allow_private=None):
     raise UnsafeURL(f"More than {MAX_REDIRECTS} redirects.")
 
 
-def safe_post(url, *, content, headers, timeout=10, allow_private=None) -> httpx.Response:
+def safe_post(
+    url, *, content, headers, timeout=10, allow_private=None, verify=True
+) -> httpx.Response:
     """POST to a public URL without following redirects. The answer's body is read up to 64 KB
     (enough to log; a receiver cannot make us download gigabytes)."""
     deadline = time.monotonic() + timeout
     target = check_url(url, allow_private=allow_private)
-    with _client(timeout) as client:
+    with _client(timeout, verify) as client:
         request = _pinned(client, "POST", target, headers=headers, content=content)
         response = client.send(request, stream=True)
         try:
