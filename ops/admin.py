@@ -13,6 +13,8 @@ admin.site.site_title = "veoportal operator"
 admin.site.index_title = "Run the portal"
 
 APP_ORDER = ["accounts", "billing", "generations", "webhooks", "studio", "ops"]
+# allauth's app is also called "Accounts"; beside ours that reads as a duplicate.
+APP_NAMES = {"account": "Sign-in emails"}
 MODEL_ORDER = {
     "accounts": ["User", "ApiKey"],
     "billing": ["LedgerEntry", "Account", "TopUp", "TopUpRefund", "TopUpPack", "Hold"],
@@ -28,6 +30,7 @@ def ordered_app_list(self, request, app_label=None):
     apps = AdminSite.get_app_list(self, request, app_label)
     apps.sort(key=lambda app: (_position(APP_ORDER, app["app_label"]), app["name"]))
     for app in apps:
+        app["name"] = APP_NAMES.get(app["app_label"], app["name"])
         order = MODEL_ORDER.get(app["app_label"], [])
         app["models"].sort(key=lambda m: (_position(order, m["object_name"]), m["name"]))
     return apps

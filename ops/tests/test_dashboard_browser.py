@@ -31,3 +31,20 @@ def test_staff_read_the_dashboard_in_a_browser(start_server, page, screenshot, s
     with page.expect_download() as download:
         page.get_by_role("link", name="Export CSV").click()
     assert download.value.suggested_filename == "veoportal-daily-7d.csv"
+
+
+@pytest.mark.browser
+def test_the_admin_index_reads_as_the_operators_desk(start_server, page, screenshot, staff):
+    base = start_server(workers=1)
+    client = Client()
+    client.force_login(staff)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}]
+    )
+    page.goto(base + "/admin/")
+    assert page.locator("#site-name").inner_text() == "veoportal operator"
+    captions = page.locator("caption a").all_inner_texts()
+    first = [c.lower() for c in captions[:4]]
+    assert first[0] == "accounts" and first[1] == "billing" and first[2] == "generations"
+    assert [c.lower() for c in captions].count("accounts") == 1
+    screenshot("ops-admin-index")
