@@ -141,6 +141,11 @@ def test_the_account_pages_look_like_the_site(start_server, page, screenshot, fo
     screenshot("accounts-email")
     page.goto(base + "/accounts/password/change/")
     screenshot("accounts-password-change")
+    page.goto(base + "/accounts/logout/")
+    screenshot("accounts-logout")
+    page.goto(base + "/accounts/confirm-email/not-a-real-key/")
+    assert page.get_by_text("expired or is invalid").is_visible()
+    screenshot("accounts-confirm-email-invalid")
 
 
 @pytest.mark.browser
