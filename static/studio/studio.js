@@ -261,7 +261,10 @@
     fetch(config.resendUrl.replace("/0/", "/" + deliveryId + "/"), {
       method: "POST", credentials: "same-origin",
       headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" }
-    }).then(function () { schedulePoll(true, [genId]); });
+    }).then(function () {
+      watchUntil[genId] = Date.now() + 30000;
+      schedulePoll(true);
+    });
   }
 
   function buildCard(card) {
@@ -385,19 +388,20 @@
   });
 
   // ---------- live updates ----------
+  var watchUntil = {};  // id -> time until which a resent webhook's card keeps being polled
   function unsettled() {
+    var now = Date.now();
     return Object.keys(cards).filter(function (id) {
       var c = cards[id];
-      var d = c.webhook && c.webhook.delivery;
-      return c.status === "queued" || c.status === "running" || (d && d.status === "pending");
+      return c.status === "queued" || c.status === "running" || (watchUntil[id] || 0) > now;
     });
   }
-  function schedulePoll(soon, extra) {
+  function schedulePoll(soon) {
     clearTimeout(pollTimer);
-    pollTimer = setTimeout(function () { poll(extra); }, soon ? 300 : POLL_MS);
+    pollTimer = setTimeout(poll, soon ? 300 : POLL_MS);
   }
-  function poll(extra) {
-    var ids = unsettled().concat(extra || []);
+  function poll() {
+    var ids = unsettled();
     if (!ids.length) return;
     getJSON(config.feedUrl + "?ids=" + ids.join(",")).then(function (res) {
       if (res.status === 200) {
