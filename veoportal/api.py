@@ -82,6 +82,12 @@ def on_http_error(request, exc):
         return error_response(
             "We could not parse the JSON body of your request.", status=400, code="invalid_json"
         )
+    if exc.status_code == 403:  # ninja's CSRF check for session callers
+        return error_response(
+            "Signed-in browser calls must send the CSRF token (X-CSRFToken header).",
+            status=403,
+            code="csrf_failed",
+        )
     return error_response(str(exc), status=exc.status_code, code="http_error")
 
 
