@@ -40,7 +40,8 @@ class SimulatorProvider(Provider):
             submitted = float(operation.rsplit("/", 1)[1])
         except (IndexError, ValueError) as exc:
             raise ProviderError("upstream_invalid_request", "Unknown simulator operation.") from exc
-        elapsed = time.time() - submitted
+        # Clocks of different workers may disagree a little: never below zero.
+        elapsed = max(0.0, time.time() - submitted)
         if elapsed < self.latency:
             return PollResult(done=False, progress=min(99, int(100 * elapsed / self.latency)))
         if self._fails(operation):
