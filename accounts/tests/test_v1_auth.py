@@ -129,6 +129,7 @@ def test_a_session_caller_must_send_the_csrf_token_to_change_anything(alice):
     refused = browser.post("/v1/video/generations", body, content_type="application/json")
     assert refused.status_code == 403
     assert refused.json()["error"]["type"] == "permission_error"
+    assert refused.json()["error"]["code"] == "csrf_failed"
     assert "CSRF" in refused.json()["error"]["message"]
     assert not Generation.objects.exists()
 
