@@ -31,7 +31,11 @@ class ListQuery(Schema):
     summary="Create a video",
     description="Validates, holds the price (duration x price per second) and queues the work. "
     "Answers at once with the generation; poll it or pass webhook_url. With an Idempotency-Key "
-    "header, the same key and body within 24 hours answer the first result and charge once.",
+    "header, the same key and body within 24 hours answer the first result and charge once; "
+    "the same key with another body is a 400 (idempotency_key_reused). Fields are strictly "
+    'typed ("5" is not a duration) and unknown fields are refused with a 400 naming them, '
+    "so a misspelt option never passes silently. `simulated: true` in the answer means the "
+    "built-in simulator, not Veo, makes the video.",
 )
 def create_generation(
     request: HttpRequest,

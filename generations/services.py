@@ -18,7 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from billing import services as billing
-from generations import mp4, storage
+from generations import mp4, storage, upstream_limits
 from generations.models import Generation, VideoModel
 from generations.providers import ProviderError, VideoRequest, get_provider
 from ops import limits
@@ -33,6 +33,8 @@ IDEMPOTENCY_WINDOW = timedelta(hours=24)
 IDEMPOTENCY_KEY_MAX = 255
 # A submission claimed by a worker that died before recording its operation is retried after this.
 SUBMIT_CLAIM_TIMEOUT = timedelta(seconds=120)
+# Longest wait between two tries of a submission upstream refused for now.
+RETRY_DELAY_MAX = 300
 # The sweep re-enqueues work whose next task has not shown up for this long.
 STALLED_AFTER = timedelta(seconds=120)
 DATA_URL = re.compile(
@@ -99,6 +101,21 @@ def _check_image_url(value):
         raise _invalid(
             "'image' URLs are at most 2048 characters.", param="image", code="invalid_image"
         )
+    _refuse_unsafe_address(value, param="image", code="invalid_image")
+
+
+def _refuse_unsafe_address(url, *, param, code="invalid_parameter"):
+    """Refuse private, loopback, link-local and metadata addresses now rather than in the worker
+    (which checks again on every hop). A name that does not resolve right now is let through:
+    that may be passing, and the worker's fetch decides."""
+    from veoportal import netguard
+
+    try:
+        netguard.check_url(url)
+    except netguard.UnresolvableHost:
+        pass
+    except netguard.UnsafeURL as exc:
+        raise _invalid(f"'{param}' is not allowed: {exc}", param=param, code=code) from None
 
 
 def _is_loopback(host):
@@ -121,9 +138,13 @@ def check_webhook_url(value):
         raise _invalid("'webhook_url' must be an https URL.", param="webhook_url")
     if parts.username or parts.password:
         raise _invalid("'webhook_url' may not carry credentials.", param="webhook_url")
-    if parts.scheme == "http" and not is_studio_receiver(value):
-        if not (settings.OUTBOUND_ALLOW_LOOPBACK and _is_loopback(parts.hostname)):
-            raise _invalid("'webhook_url' must use https.", param="webhook_url")
+    if is_studio_receiver(value):
+        return
+    if parts.scheme == "http" and not (
+        settings.OUTBOUND_ALLOW_LOOPBACK and _is_loopback(parts.hostname)
+    ):
+        raise _invalid("'webhook_url' must use https.", param="webhook_url")
+    _refuse_unsafe_address(value, param="webhook_url")
 
 
 def _body_hash(fields):
@@ -392,23 +413,35 @@ def generation_start(*, generation_id) -> None:
         return
     if generation.status != Generation.QUEUED:
         return
-    claimed = (
-        Generation.objects.filter(pk=generation_id, status=Generation.QUEUED)
-        .filter(Q(submitted_at__isnull=True) | Q(submitted_at__lt=now - SUBMIT_CLAIM_TIMEOUT))
-        .update(submitted_at=now, attempts=F("attempts") + 1)
+    provider = get_provider(generation.provider or None)
+    # The claim also holds the provider's upstream limits (operations in flight, requests per
+    # minute) across every worker: over one, the generation stays queued and comes back later.
+    wait = upstream_limits.submission_claim(
+        generation_id=generation_id, provider=provider, now=now, claim_timeout=SUBMIT_CLAIM_TIMEOUT
     )
-    if not claimed:
+    if wait < 0:
+        return
+    if wait > 0:
+        Generation.objects.filter(pk=generation_id, status=Generation.QUEUED).update(
+            next_poll_at=now + timedelta(seconds=wait)
+        )
+        _enqueue_start(generation_id, countdown=wait)
         return
     try:
-        provider = get_provider(generation.provider or None)
         image, image_type = _load_image(generation)
         operation = provider.submit(
             _video_request(generation, image=image, image_mime_type=image_type)
         )
     except ProviderError as exc:
+        tries = generation.attempts + 1
+        max_attempts = getattr(provider, "max_attempts", None)
+        if exc.retryable and max_attempts and tries >= max_attempts:
+            message = f"{exc.message} (gave up after {tries} tries)"
+            generation_fail(generation_id=generation_id, code=exc.code, message=message)
+            return
         if exc.retryable:
             # Upstream is busy or over our caps: stay queued and try again later.
-            delay = max(1.0, exc.retry_after)
+            delay = _retry_delay(provider, exc, tries)
             Generation.objects.filter(pk=generation_id, submitted_at=now).update(
                 submitted_at=None, next_poll_at=now + timedelta(seconds=delay)
             )
@@ -429,6 +462,15 @@ def generation_start(*, generation_id) -> None:
             _emit(generation_id, Generation.RUNNING)
             interval = provider.poll_interval
             transaction.on_commit(lambda: _enqueue_poll(generation_id, countdown=interval))
+
+
+def _retry_delay(provider, exc, tries):
+    """Exponential backoff from the provider's base (capped), never sooner than upstream's own
+    RetryInfo says; without a base, at least a second."""
+    backoff = getattr(provider, "retry_backoff", None)
+    if not backoff:
+        return max(1.0, exc.retry_after)
+    return max(exc.retry_after, min(backoff * 2 ** (tries - 1), RETRY_DELAY_MAX))
 
 
 def generation_poll(*, generation_id) -> None:

@@ -124,6 +124,21 @@ BAD_BODIES = [
         "webhook_url",
     ),
     (
+        {"model": "veo-3", "prompt": "x", "webhook_url": "https://169.254.169.254/x"},
+        "invalid_parameter",
+        "webhook_url",
+    ),
+    (
+        {"model": "veo-3", "prompt": "x", "webhook_url": "https://10.0.0.8/x"},
+        "invalid_parameter",
+        "webhook_url",
+    ),
+    (
+        {"model": "veo-3", "prompt": "x", "image": "http://169.254.169.254/latest"},
+        "invalid_image",
+        "image",
+    ),
+    (
         {"model": "veo-3", "prompt": "x", "negative_prompt": "n" * 2001},
         "invalid_parameter",
         "negative_prompt",
