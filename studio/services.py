@@ -10,6 +10,8 @@ from standardwebhooks import Webhook
 from studio.models import ReceivedEvent
 from webhooks import selectors as webhook_selectors
 
+SIGNATURE_REFUSED = "The signature does not verify, or the timestamp is too old or too new."
+
 
 class BadWebhook(Exception):
     """The delivery is not one we can trust; nothing was recorded."""
@@ -24,7 +26,8 @@ def _owner_generation(payload):
         raise BadWebhook("The payload names no generation.")
     generation = Generation.objects.filter(pk=gen_id).select_related("user").first()
     if generation is None:
-        raise BadWebhook("Unknown generation.")
+        # Worded like a bad signature, so the answer never says which generation ids exist.
+        raise BadWebhook(SIGNATURE_REFUSED)
     return generation
 
 
@@ -34,7 +37,7 @@ def _verify(body: bytes, headers, secrets):
             return Webhook(secret).verify(body, headers)
         except Exception:  # noqa: BLE001 - any failure to verify means "not this secret"
             continue
-    raise BadWebhook("The signature does not verify, or the timestamp is too old or too new.")
+    raise BadWebhook(SIGNATURE_REFUSED)
 
 
 def webhook_receive(*, body: bytes, headers) -> tuple[ReceivedEvent, bool]:

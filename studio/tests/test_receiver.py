@@ -121,3 +121,13 @@ def test_missing_headers_are_refused(client, alice, make_generation):
 
 def test_it_answers_only_post(client):
     assert client.get(URL).status_code == 405
+
+
+def test_an_unknown_generation_is_refused_like_a_bad_signature(client, alice, make_generation):
+    generation = make_generation(alice)
+    body, headers = signed(generation)
+    bad_signature = post(client, body.replace(generation.id, generation.id[:-1] + "x"), headers)
+    headers["HTTP_WEBHOOK_SIGNATURE"] = "v1,AAAA"
+    wrong = post(client, body, headers)
+    assert bad_signature.status_code == wrong.status_code == 400
+    assert bad_signature.json() == wrong.json()
