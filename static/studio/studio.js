@@ -190,9 +190,15 @@
       promptBox.value = "";
       updateCount();
       if (filter && filter !== "queued") setFilter("");
+      setCounts(null, 1);
+      if (res.body.status === "queued") {
+        // The answer itself is the card's first state; the poll takes it from there.
+        upsert(cardFromApi(res.body), true);
+        schedulePoll();
+        return;
+      }
       return getJSON(config.feedUrl + res.body.id + "/").then(function (c) {
         if (c.status === 200) upsert(c.body, true);
-        setCounts(null, 1);
         schedulePoll();
       });
     }).catch(function () {
@@ -303,6 +309,17 @@
     body.appendChild(foot);
     node.appendChild(body);
     return node;
+  }
+
+  function cardFromApi(g) {
+    var m = models.find(function (x) { return x.id === g.model; });
+    return {
+      id: g.id, model: g.model, model_name: m ? (m.name || m.id) : g.model, prompt: g.prompt,
+      negative_prompt: g.negative_prompt, duration: g.duration, aspect_ratio: g.aspect_ratio,
+      cost: g.cost, status: g.status, progress: g.progress || 0, created_at: g.created_at,
+      completed_at: null, video_url: null, poster_url: null, error: null, credits_returned: false,
+      simulated: !!g.simulated, webhook: { heard: null, events: [], delivery: null }
+    };
   }
 
   function upsert(card, prepend) {
