@@ -41,11 +41,11 @@ def customer(alice):
 
 
 @pytest.fixture
-def stack(start_server, start_worker, fake):
-    """stack(**env) -> the base URL of a server and a worker that talk to the fake."""
+def gemini_env(fake):
+    """gemini_env(**overrides) -> the environment of processes that talk to the fake."""
 
-    def start(concurrency=4, **overrides):
-        env = {
+    def env(**overrides):
+        return {
             "GEMINI_API_KEY": "test-key",
             "GEMINI_BASE_URL": fake.base_url,
             "VIDEO_PROVIDER": "gemini",
@@ -55,11 +55,29 @@ def stack(start_server, start_worker, fake):
             "GEMINI_RPM": "1000",
             **overrides,
         }
-        base = start_server(**env)
-        start_worker(concurrency=concurrency, **env)
+
+    return env
+
+
+@pytest.fixture
+def stack(start_server, start_worker, gemini_env):
+    """stack(**env) -> the base URL of a server and a worker that talk to the fake."""
+
+    def start(concurrency=4, **overrides):
+        base = start_server(**gemini_env(**overrides))
+        start_worker(concurrency=concurrency, **gemini_env(**overrides))
         return base
 
     return start
+
+
+def enqueue_again(task, generation_ids):
+    """start_worker empties the queue (other tests' left-overs), which also drops tasks queued
+    before it ran: enqueue them again, as the periodic sweep would. The tasks are idempotent."""
+    from generations import tasks
+
+    for generation_id in generation_ids:
+        getattr(tasks, task).delay(generation_id)
 
 
 def create(base, headers, prompt, **fields):
@@ -144,12 +162,15 @@ OUTCOMES = [
 
 
 def test_each_upstream_outcome_ends_in_the_right_status_code_and_ledger_entry(
-    stack, customer, fake, processes
+    start_server, start_worker, gemini_env, customer, fake, processes
 ):
     user, headers = customer
-    base = stack()
+    base = start_server(**gemini_env())
 
+    # All are created before the worker starts, so only upstream's answers decide what happens.
     ids = {prompt: create(base, headers, prompt) for prompt, *_ in OUTCOMES}
+    start_worker(concurrency=4, **gemini_env())
+    enqueue_again("generation_start", ids.values())
     wait_settled(list(ids.values()), processes)
 
     for prompt, status, code, hold, creates in OUTCOMES:
@@ -174,13 +195,16 @@ def test_each_upstream_outcome_ends_in_the_right_status_code_and_ledger_entry(
 
 
 def test_no_more_than_the_in_flight_cap_are_open_upstream_and_all_finish(
-    stack, customer, fake, processes
+    start_server, start_worker, gemini_env, customer, fake, processes
 ):
     user, headers = customer
     fake.polls_until_done = 3
-    base = stack(concurrency=4, GEMINI_MAX_IN_FLIGHT="2")
+    base = start_server(**gemini_env(GEMINI_MAX_IN_FLIGHT="2"))
 
     ids = [create(base, headers, f"lighthouse number {n}") for n in range(5)]
+    # Four worker processes could have all five open at once; the cap must stop them.
+    start_worker(concurrency=4, **gemini_env(GEMINI_MAX_IN_FLIGHT="2"))
+    enqueue_again("generation_start", ids)
     queued_while_full = 0
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -217,14 +241,6 @@ def test_a_generation_without_a_result_by_the_deadline_fails_and_releases(
     assert balance_get(user=user) == Balance(available=CREDITS, held=0)
 
 
-def resume_polling(generation_id):
-    """start_worker empties the queue (left-overs of other tests), which drops the poll the old
-    worker handed back: re-enqueue it, as the periodic sweep would."""
-    from generations.tasks import generation_poll
-
-    generation_poll.delay(generation_id)
-
-
 def test_polls_use_the_key_the_generation_started_with_after_the_key_changes(
     stack, start_worker, customer, fake, processes
 ):
@@ -245,7 +261,7 @@ def test_polls_use_the_key_the_generation_started_with_after_the_key_changes(
     start_worker(
         GEMINI_API_KEY="rotated-key", GEMINI_BASE_URL=fake.base_url, GEMINI_POLL_INTERVAL="0.3"
     )
-    resume_polling(generation_id)
+    enqueue_again("generation_poll", [generation_id])
     wait_settled([generation_id], processes)
 
     answer = fetch(base, headers, generation_id)
@@ -275,7 +291,7 @@ def test_a_retired_key_still_finishes_the_operations_it_started(
         GEMINI_BASE_URL=fake.base_url,
         GEMINI_POLL_INTERVAL="0.3",
     )
-    resume_polling(generation_id)
+    enqueue_again("generation_poll", [generation_id])
     wait_settled([generation_id], processes)
 
     assert fetch(base, headers, generation_id)["status"] == "succeeded"
