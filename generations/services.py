@@ -8,12 +8,14 @@ import hashlib
 import ipaddress
 import json
 import logging
+import random
 import re
+import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -40,6 +42,28 @@ STALLED_AFTER = timedelta(seconds=120)
 DATA_URL = re.compile(
     r"^data:(?P<type>[\w.+-]+/[\w.+-]+)(?P<params>(;[^;,]*)*),(?P<data>.*)$", re.S
 )
+
+
+def _is_deadlock(exc):
+    return type(exc.__cause__).__name__ == "DeadlockDetected"
+
+
+def atomic_retrying(work, *, attempts=4):
+    """Run `work()` in a transaction; when the database breaks a deadlock by aborting ours,
+    run it again (the standard answer to a deadlock; the whole transaction was rolled back, its
+    on_commit callbacks with it). Inside an outer transaction there is nothing to retry."""
+    for attempt in range(attempts):
+        if connection.in_atomic_block or attempt == attempts - 1:
+            with transaction.atomic():
+                return work()
+        try:
+            with transaction.atomic():
+                return work()
+        except OperationalError as exc:
+            if not _is_deadlock(exc):
+                raise
+            logger.warning("deadlock, retrying the transaction (attempt %s)", attempt + 1)
+            time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -306,18 +330,21 @@ def generation_create(
     if image_data:
         image_name = storage.input_save(generation.id, IMAGE_TYPES[image_type], image_data)
         generation.image.name = image_name
+
+    def record():
+        generation.save(force_insert=True)
+        limits.generation_admit(generation=generation)
+        billing.hold_place(
+            user=user,
+            amount=generation.cost,
+            reference=generation.id,
+            api_key=api_key,
+            description=f"{video_model.slug}, {duration} s video ({generation.id})",
+        )
+        transaction.on_commit(lambda: _enqueue_start(generation.id))
+
     try:
-        with transaction.atomic():
-            generation.save(force_insert=True)
-            limits.generation_admit(generation=generation)
-            billing.hold_place(
-                user=user,
-                amount=generation.cost,
-                reference=generation.id,
-                api_key=api_key,
-                description=f"{video_model.slug}, {duration} s video ({generation.id})",
-            )
-            transaction.on_commit(lambda: _enqueue_start(generation.id))
+        atomic_retrying(record)
     except IntegrityError:
         storage.media_delete(image_name)
         # A concurrent request with the same Idempotency-Key won the insert: answer its result.
@@ -527,7 +554,8 @@ def generation_succeed(*, generation_id, video: bytes, upstream_latency_ms=None)
     """Store the video and its poster, then settle: True only for the call that settled it."""
     video_name = storage.media_save(generation_id, "video", video)
     poster_name = storage.media_save(generation_id, "poster", mp4.poster_jpeg(video))
-    with transaction.atomic():
+
+    def settle():
         settled = Generation.objects.filter(pk=generation_id, status=Generation.RUNNING).update(
             status=Generation.SUCCEEDED,
             progress=100,
@@ -540,6 +568,9 @@ def generation_succeed(*, generation_id, video: bytes, upstream_latency_ms=None)
         if settled:
             billing.hold_capture(reference=generation_id)
             _emit(generation_id, Generation.SUCCEEDED)
+        return settled
+
+    settled = atomic_retrying(settle)
     if not settled:
         logger.info("generation %s was already settled; result discarded", generation_id)
         if Generation.objects.filter(pk=generation_id, status=Generation.FAILED).exists():
@@ -550,7 +581,8 @@ def generation_succeed(*, generation_id, video: bytes, upstream_latency_ms=None)
 
 def generation_fail(*, generation_id, code: str, message: str) -> bool:
     """Fail an unsettled generation and return its credits: True only for the call that did."""
-    with transaction.atomic():
+
+    def settle():
         settled = Generation.objects.filter(
             pk=generation_id, status__in=Generation.UNSETTLED
         ).update(
@@ -563,7 +595,9 @@ def generation_fail(*, generation_id, code: str, message: str) -> bool:
         if settled:
             billing.hold_release(reference=generation_id)
             _emit(generation_id, Generation.FAILED)
-    return bool(settled)
+        return settled
+
+    return bool(atomic_retrying(settle))
 
 
 def generations_sweep(*, now=None) -> dict:
