@@ -2,8 +2,11 @@
 worker, and the fake Gemini server on loopback. Each upstream outcome ends in the right status,
 error code and ledger entry, and the upstream limits hold."""
 
+import base64
 import io
+import struct
 import time
+import zlib
 
 import av
 import httpx
@@ -150,6 +153,36 @@ def test_a_veo_3_clip_of_5_seconds_is_made_at_6_trimmed_to_5_and_charged_5(
     assert "seed" not in str(create_call.body) and "generateAudio" not in str(create_call.body)
 
 
+def png_1x1():
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)  # 1x1, 8-bit RGB
+    pixels = zlib.compress(b"\x00\xff\x80\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def test_an_image_to_video_request_sends_the_image_inline_with_its_type(
+    stack, customer, fake, processes
+):
+    _, headers = customer
+    base = stack()
+    png = png_1x1()
+    data_url = "data:image/png;base64," + base64.b64encode(png).decode()
+
+    generation_id = create(base, headers, "the picture comes alive", image=data_url)
+    wait_settled([generation_id], processes)
+
+    assert fetch(base, headers, generation_id)["status"] == "succeeded"
+    (create_call,) = fake.calls_to("create")
+    image = create_call.body["instances"][0]["image"]
+    assert image["mimeType"] == "image/png"
+    assert base64.b64decode(image["bytesBase64Encoded"]) == png
+
+
 OUTCOMES = [
     # prompt, status, error code, hold, create requests the fake saw
     ("fake:filtered a child on a bike", "failed", "content_filtered", "released", 1),
@@ -194,6 +227,7 @@ def test_each_upstream_outcome_ends_in_the_right_status_code_and_ledger_entry(
         assert "seed" not in str(call.body) and "generateAudio" not in str(call.body)
 
 
+@pytest.mark.sqlite
 def test_no_more_than_the_in_flight_cap_are_open_upstream_and_all_finish(
     start_server, start_worker, gemini_env, customer, fake, processes
 ):
