@@ -132,3 +132,13 @@ def test_the_operator_can_fail_a_stuck_generation_once(funded, instant):
     services.generation_start(generation_id=generation.id)  # a late task does nothing
     assert Generation.objects.get(pk=generation.id).status == "failed"
     assert settlements(generation.id) == ["release"]
+
+
+@pytest.mark.sqlite
+def test_beat_runs_the_sweep_every_minute():
+    from veoportal.celery import app
+
+    entry = app.conf.beat_schedule["generations-sweep"]
+    app.loader.import_default_modules()
+    assert entry["task"] in app.tasks
+    assert entry["schedule"] <= 60
