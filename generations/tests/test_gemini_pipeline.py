@@ -275,28 +275,38 @@ def test_a_generation_without_a_result_by_the_deadline_fails_and_releases(
     assert balance_get(user=user) == Balance(available=CREDITS, held=0)
 
 
+def switch_worker_mid_operation(*, fake, processes, start_worker, generation_id, **env):
+    """Once the operation is being polled, stop the worker and start one configured with `env`
+    (a rotated Gemini key); the operation then finishes at its next poll."""
+    deadline = time.monotonic() + 30
+    while not fake.calls_to("poll") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    old_worker = processes.running[-1][0]
+    old_worker.terminate()
+    old_worker.wait(timeout=15)
+    fake.polls_until_done = 0
+    start_worker(GEMINI_BASE_URL=fake.base_url, GEMINI_POLL_INTERVAL="0.3", **env)
+    enqueue_again("generation_poll", [generation_id])
+    wait_settled([generation_id], processes)
+
+
 def test_polls_use_the_key_the_generation_started_with_after_the_key_changes(
     stack, start_worker, customer, fake, processes
 ):
-    """LiteLLM's bug: polling with whatever key is configured now. Ours binds the key."""
+    """LiteLLM's bug: polling with whatever key is configured now. Ours binds the key: a worker
+    that only knows the new key refuses the old operation clearly instead of using the wrong key."""
     user, headers = customer
     fake.polls_until_done = 10_000
     base = stack()
     generation_id = create(base, headers, "a kite over the dunes")
-    deadline = time.monotonic() + 30
-    while not fake.calls_to("poll") and time.monotonic() < deadline:
-        time.sleep(0.2)
 
-    # The operator rotates the Gemini key: a worker that only knows the new one must refuse the
-    # old operation clearly instead of polling it with the wrong key.
-    processes.running[-1][0].terminate()
-    processes.running[-1][0].wait(timeout=15)
-    fake.polls_until_done = 0
-    start_worker(
-        GEMINI_API_KEY="rotated-key", GEMINI_BASE_URL=fake.base_url, GEMINI_POLL_INTERVAL="0.3"
+    switch_worker_mid_operation(
+        fake=fake,
+        processes=processes,
+        start_worker=start_worker,
+        generation_id=generation_id,
+        GEMINI_API_KEY="rotated-key",
     )
-    enqueue_again("generation_poll", [generation_id])
-    wait_settled([generation_id], processes)
 
     answer = fetch(base, headers, generation_id)
     assert answer["status"] == "failed"
@@ -312,21 +322,15 @@ def test_a_retired_key_still_finishes_the_operations_it_started(
     fake.polls_until_done = 10_000
     base = stack()
     generation_id = create(base, headers, "a kite over the dunes")
-    deadline = time.monotonic() + 30
-    while not fake.calls_to("poll") and time.monotonic() < deadline:
-        time.sleep(0.2)
 
-    processes.running[-1][0].terminate()
-    processes.running[-1][0].wait(timeout=15)
-    fake.polls_until_done = 0
-    start_worker(
+    switch_worker_mid_operation(
+        fake=fake,
+        processes=processes,
+        start_worker=start_worker,
+        generation_id=generation_id,
         GEMINI_API_KEY="rotated-key",
         GEMINI_RETIRED_API_KEYS="test-key",
-        GEMINI_BASE_URL=fake.base_url,
-        GEMINI_POLL_INTERVAL="0.3",
     )
-    enqueue_again("generation_poll", [generation_id])
-    wait_settled([generation_id], processes)
 
     assert fetch(base, headers, generation_id)["status"] == "succeeded"
     assert all(c.headers.get("x-goog-api-key") == "test-key" for c in fake.calls)

@@ -37,6 +37,15 @@ def video_request(prompt="a drone shot over a misty forest", **overrides):
     return VideoRequest(**{**fields, **overrides})
 
 
+def run_to_the_end(provider, request):
+    """Submit, then poll until done (the fake finishes at the second poll); raises what poll raises."""
+    operation = provider.submit(request)
+    for _ in range(10):
+        if (result := provider.poll(operation, request)).done:
+            return result
+    raise AssertionError("the operation never finished")
+
+
 def mp4_seconds(data):
     with av.open(io.BytesIO(data)) as container:
         stream = container.streams.video[0]
@@ -92,10 +101,7 @@ def test_the_fake_refuses_vertex_only_parameters_like_google(fake):
 
 
 def test_the_fake_storage_host_refuses_a_download_without_the_key(fake, provider):
-    request = video_request()
-    operation = provider.submit(request)
-    provider.poll(operation, request)
-    provider.poll(operation, request)
+    run_to_the_end(provider, video_request())
     storage_url = f"{fake.storage_url}{fake.calls_to('storage')[0].path}"
 
     assert httpx.get(storage_url).status_code == 403
@@ -113,12 +119,8 @@ def test_it_sends_the_image_as_base64_with_its_mime_type(fake, provider):
 
 
 def test_a_safety_filtered_result_fails_with_content_filtered_and_the_reason(provider):
-    request = video_request(prompt="fake:filtered a child on a bike")
-    operation = provider.submit(request)
-    provider.poll(operation, request)
-
     with pytest.raises(ProviderError) as caught:
-        provider.poll(operation, request)
+        run_to_the_end(provider, video_request(prompt="fake:filtered a child on a bike"))
     assert caught.value.code == "content_filtered"
     assert "photorealistic children" in caught.value.message
     assert not caught.value.retryable
@@ -160,11 +162,8 @@ def test_a_duration_upstream_lacks_is_refused_by_the_fake(provider):
 
 
 def test_a_failed_operation_is_not_retryable(provider):
-    request = video_request(prompt="fake:op-error")
-    operation = provider.submit(request)
-    provider.poll(operation, request)
     with pytest.raises(ProviderError) as caught:
-        provider.poll(operation, request)
+        run_to_the_end(provider, video_request(prompt="fake:op-error"))
     assert caught.value.code == "upstream_unavailable" and not caught.value.retryable
 
 
