@@ -99,7 +99,7 @@ MP4_ANSWERS = {
 
 @router.get(
     "/video/generations/{generation_id}/content",
-    response={**ERRORS, 409: ErrorOut},
+    response=ERRORS,
     summary="Download a video",
     description="The MP4 of a succeeded generation, with HTTP Range support.",
     openapi_extra=MP4_ANSWERS,
