@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ops.models import RateWindow
@@ -216,7 +216,11 @@ def generation_admit(*, generation):
     from ops.selectors import plan_for_user
 
     user, api_key, cost = generation.user, generation.api_key, generation.cost
-    list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+    # FOR NO KEY UPDATE: it serializes creates of one account, yet leaves alone the key-share
+    # locks that every insert referencing the user takes (FOR UPDATE would deadlock with those).
+    no_key = connection.features.has_select_for_no_key_update
+    locked = User.objects.select_for_update(no_key=no_key).filter(pk=user.pk)
+    list(locked.values_list("pk", flat=True))
     plan = plan_for_user(user=user)
     in_flight = (
         Generation.objects.filter(user=user, status__in=INFLIGHT_STATUSES)
