@@ -32,6 +32,10 @@ def test_staff_read_the_dashboard_in_a_browser(start_server, page, screenshot, s
         page.get_by_role("link", name="Export CSV").click()
     assert download.value.suggested_filename == "veoportal-daily-7d.csv"
 
+    page.get_by_role("link", name="90 days").click()
+    assert page.locator("svg.chart").first.locator("text.axis").count() > 10
+    screenshot("ops-dashboard-90d", full_page=False)
+
 
 @pytest.mark.browser
 def test_the_admin_index_reads_as_the_operators_desk(start_server, page, screenshot, staff):
