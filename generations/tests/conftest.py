@@ -56,3 +56,58 @@ def state_of(user):
         "holds": Hold.objects.count(),
         "generations": Generation.objects.count(),
     }
+
+
+def settlements(generation_id):
+    """The ledger's capture/release entries for a generation (its hold excluded)."""
+    return list(
+        LedgerEntry.objects.filter(reference__endswith=generation_id)
+        .exclude(kind="hold")
+        .values_list("kind", flat=True)
+    )
+
+
+def finish(user, **fields):
+    """A generation made and completed in this process (the simulator with no latency)."""
+    from django.conf import settings
+
+    from generations import services
+
+    assert settings.SIMULATOR_LATENCY == 0, "set settings.SIMULATOR_LATENCY = 0 first"
+    fields = {"model": "veo-3", "prompt": "a fox", "duration": 4, **fields}
+    generation = services.generation_create(user=user, **fields)
+    services.generation_start(generation_id=generation.id)
+    services.generation_poll(generation_id=generation.id)
+    generation.refresh_from_db()
+    return generation
+
+
+def run_concurrently(*calls):
+    """Start every call at the same moment on its own thread and database connection; answer
+    the exceptions they raised (ApiError refusals count as answers, not errors)."""
+    import threading
+
+    from django.db import connection
+
+    from veoportal.errors import ApiError
+
+    barrier = threading.Barrier(len(calls))
+    errors = []
+
+    def run(call):
+        try:
+            barrier.wait()
+            call()
+        except ApiError:
+            pass
+        except Exception as exc:  # noqa: BLE001 - handed back to the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from accounts import services as accounts_services
 from billing import services as billing_services
-from generations import services
+from generations.tests.conftest import finish
 
 CHECKS = ",".join(
     [
@@ -41,11 +41,7 @@ def test_a_fuzzer_finds_no_500_and_no_undocumented_answer(alice, start_server, s
     api_key, raw_key = accounts_services.api_key_create(user=alice, name="fuzz", rpm_limit=10**6)
     # A finished generation, so operations on ids (and the MP4 download) reach past the 404.
     settings.SIMULATOR_LATENCY = 0
-    generation = services.generation_create(
-        user=alice, model="veo-3-fast", prompt="fuzz", duration=4
-    )
-    services.generation_start(generation_id=generation.id)
-    services.generation_poll(generation_id=generation.id)
+    finish(alice, model="veo-3-fast", prompt="fuzz")
     # gunicorn answers over-long request lines (hypothesis writes some) with its own HTML page
     # before Django sees them; lift its limit so the fuzzer exercises our answers.
     base = start_server(GUNICORN_CMD_ARGS="--limit-request-line 0 --limit-request-field_size 0")

@@ -1,16 +1,15 @@
 """The state machine: queued -> running -> succeeded | failed, each generation settled once."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
-from billing.models import Hold, LedgerEntry
+from billing.models import Hold
 from billing.selectors import balance_get
 from generations import mp4, services
 from generations.models import Generation
+from generations.tests.conftest import run_concurrently, settlements
 
 
 @pytest.fixture
@@ -24,14 +23,6 @@ def instant(settings):
 def create(user, **fields):
     fields = {"model": "veo-3", "prompt": "a red fox", "duration": 4, **fields}
     return services.generation_create(user=user, **fields)
-
-
-def settlements(generation_id):
-    return list(
-        LedgerEntry.objects.filter(reference__endswith=generation_id)
-        .exclude(kind="hold")
-        .values_list("kind", flat=True)
-    )
 
 
 @pytest.mark.sqlite
@@ -85,24 +76,11 @@ def test_the_completion_delivered_twice_settles_once(funded, instant):
 def test_concurrent_completions_settle_once(funded, instant):
     generation = create(funded)
     services.generation_start(generation_id=generation.id)
-    barrier = threading.Barrier(4)
-    errors = []
 
     def complete():
-        try:
-            barrier.wait()
-            services.generation_poll(generation_id=generation.id)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+        services.generation_poll(generation_id=generation.id)
 
-    threads = [threading.Thread(target=complete) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert run_concurrently(*[complete] * 4) == []
     assert settlements(generation.id) == ["capture"]
     assert Hold.objects.get(reference=generation.id).state == "captured"
 

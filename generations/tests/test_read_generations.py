@@ -5,7 +5,7 @@ from django.test import Client
 
 from generations import services
 from generations.models import Generation
-from generations.tests.conftest import auth
+from generations.tests.conftest import auth, finish
 
 
 @pytest.fixture
@@ -13,10 +13,7 @@ def finished(funded, settings):
     """One of alice's generations that succeeded on the simulator."""
     settings.SIMULATOR_LATENCY = 0
     settings.VIDEO_PROVIDER = "simulator"
-    generation = services.generation_create(user=funded, model="veo-3", prompt="a fox", duration=4)
-    services.generation_start(generation_id=generation.id)
-    services.generation_poll(generation_id=generation.id)
-    generation.refresh_from_db()
+    generation = finish(funded)
     assert generation.status == "succeeded"
     return generation
 

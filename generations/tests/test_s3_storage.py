@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from generations import mp4, services
+from generations import mp4
 from generations.objects import generation_to_dict
-from generations.tests.conftest import auth
+from generations.tests.conftest import auth, finish
 from generations.tests.fake_s3 import FakeS3
 
 
@@ -36,10 +36,7 @@ def test_videos_go_to_the_bucket_and_video_url_is_presigned(
 ):
     settings.SIMULATOR_LATENCY = 0
     settings.VIDEO_PROVIDER = "simulator"
-    generation = services.generation_create(user=funded, model="veo-2", prompt="to s3", duration=5)
-    services.generation_start(generation_id=generation.id)
-    services.generation_poll(generation_id=generation.id)
-    generation.refresh_from_db()
+    generation = finish(funded, model="veo-2", prompt="to s3", duration=5)
     assert generation.status == "succeeded"
     assert ("videos", f"videos/{generation.id}.mp4") in s3.objects
     assert ("videos", f"posters/{generation.id}.jpg") in s3.objects

@@ -9,18 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from billing.models import LedgerEntry
 from generations import services
 from generations.models import Generation
 from generations.tasks import generation_poll
-
-
-def settlements(generation_id):
-    return list(
-        LedgerEntry.objects.filter(reference__endswith=generation_id)
-        .exclude(kind="hold")
-        .values_list("kind", flat=True)
-    )
+from generations.tests.conftest import settlements
 
 
 def wait_settled(generation_id, timeout=60):
