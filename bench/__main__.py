@@ -55,7 +55,10 @@ def seed():
     billing_services.credits_grant(user=user, amount=100_000, reason="benchmark")
     _, raw_key = accounts_services.api_key_create(user=user, name="bench", rpm_limit=10**9)
     settings.SIMULATOR_LATENCY = 0
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # No worker runs here: the pipeline's tasks run inline instead of waiting in a broker.
+    from veoportal.celery import app
+
+    app.conf.task_always_eager = True
     generation = services.generation_create(user=user, model="veo-3", prompt="bench", duration=4)
     services.generation_start(generation_id=generation.id)
     services.generation_poll(generation_id=generation.id)
