@@ -43,12 +43,19 @@ def parse_retry_delay(value) -> float | None:
     return None
 
 
+def json_object(response: httpx.Response) -> dict:
+    """The answer's JSON object, or {} when it is not one (a proxy's HTML page, say)."""
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def upstream_error(response: httpx.Response, *, doing: str) -> ProviderError:
     """Turn a google.rpc.Status answer into our stable error codes."""
-    try:
-        error = response.json().get("error") or {}
-    except ValueError:
-        error = {}
+    error = json_object(response).get("error")
+    error = error if isinstance(error, dict) else {}
     message = str(error.get("message") or response.reason_phrase or "no message")
     details = error.get("details") or []
     status = response.status_code
@@ -177,7 +184,7 @@ class GeminiProvider(Provider):
     def submit(self, request: VideoRequest) -> str:
         url = f"{self.base_url}/v1beta/models/{request.upstream_model}:predictLongRunning"
         response = self._request("POST", url, json=self.request_body(request), doing="submitting")
-        name = response.json().get("name")
+        name = json_object(response).get("name")
         if not isinstance(name, str) or not OPERATION_NAME.match(name) or ".." in name:
             raise ProviderError(
                 "upstream_unavailable", "The video service answered without an operation name."
@@ -187,11 +194,21 @@ class GeminiProvider(Provider):
     def poll(self, operation: str, request: VideoRequest) -> PollResult:
         if not OPERATION_NAME.match(operation) or ".." in operation:
             raise ProviderError("upstream_unavailable", "The stored operation name is malformed.")
-        data = self._request("GET", f"{self.base_url}/v1beta/{operation}", doing="polling").json()
+        response = self._request("GET", f"{self.base_url}/v1beta/{operation}", doing="polling")
+        data = json_object(response)
+        if not data:
+            raise ProviderError(
+                "upstream_unavailable",
+                "The video service answered the poll with something unreadable.",
+                retry_after=0.0,
+            )
         if not data.get("done"):
-            progress = (data.get("metadata") or {}).get("progressPercent")
-            return PollResult(done=False, progress=int(progress) if progress else 0)
+            metadata = data.get("metadata")
+            progress = metadata.get("progressPercent") if isinstance(metadata, dict) else None
+            progress = int(progress) if isinstance(progress, int | float) else 0
+            return PollResult(done=False, progress=max(0, min(progress, 99)))
         if error := data.get("error"):
+            error = error if isinstance(error, dict) else {}
             code = (
                 "upstream_invalid_request"
                 if error.get("code") in INVALID_REQUEST_RPC_CODES
@@ -199,7 +216,8 @@ class GeminiProvider(Provider):
             )
             message = error.get("message") or "no message"
             raise ProviderError(code, f"The video service could not make this video: {message}")
-        result = (data.get("response") or {}).get("generateVideoResponse") or {}
+        result = (data.get("response") or {}).get("generateVideoResponse")
+        result = result if isinstance(result, dict) else {}
         samples = result.get("generatedSamples") or []
         if not samples:
             if (result.get("raiMediaFilteredCount") or 0) >= 1:
@@ -212,12 +230,15 @@ class GeminiProvider(Provider):
             raise ProviderError(
                 "upstream_unavailable", "The video service finished without a video."
             )
-        uri = ((samples[0] or {}).get("video") or {}).get("uri") or ""
+        sample = samples[0] if isinstance(samples[0], dict) else {}
+        uri = (sample.get("video") or {}).get("uri") or ""
         return PollResult(done=True, progress=100, video=self.download(uri))
 
     def download(self, uri: str) -> bytes:
-        """GET the file, following redirects by hand: httpx drops `x-goog-api-key` when a redirect
-        changes origin, and Google's redirect target needs it too."""
+        """GET the file, following redirects by hand. Google's redirect target (another host)
+        needs the key too, so sending it there is our explicit, checked decision on each hop,
+        not a client library's redirect policy (httpx strips only `Authorization` across
+        origins today; other clients strip more)."""
         base = urlsplit(self.base_url)
         if urlsplit(uri)[:2] != base[:2]:
             # The key only ever goes where the operation told us, and only if that is Google.

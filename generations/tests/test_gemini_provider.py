@@ -167,6 +167,15 @@ def test_a_failed_operation_is_not_retryable(provider):
     assert caught.value.code == "upstream_unavailable" and not caught.value.retryable
 
 
+def test_an_unreadable_poll_answer_is_retried_not_a_crash(provider):
+    request = video_request(prompt="fake:garbled-poll")
+    operation = provider.submit(request)
+
+    with pytest.raises(ProviderError) as caught:
+        provider.poll(operation, request)
+    assert caught.value.code == "upstream_unavailable" and caught.value.retryable
+
+
 def test_a_wrong_key_is_our_problem_not_an_invalid_request(fake):
     provider = GeminiProvider(api_key="not-the-key", base_url=fake.base_url)
     with pytest.raises(ProviderError) as caught:

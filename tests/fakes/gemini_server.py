@@ -3,8 +3,9 @@
 Two servers: the API (create, operation poll, file download) and a second "storage" origin the
 download redirects to; both demand the `x-goog-api-key`. The prompt picks what goes wrong (or a
 test sets `scenario`): "fake:filtered", "fake:429-once", "fake:429-always", "fake:500-once",
-"fake:503-always", "fake:400", "fake:op-error", "fake:never-done". Everything the fake receives
-is recorded in `calls`, and `max_in_flight` says how many operations were ever open at once.
+"fake:503-always", "fake:400", "fake:op-error", "fake:never-done", "fake:garbled-poll" (a proxy's
+HTML page instead of the operation). Everything the fake receives is recorded in `calls`, and
+`max_in_flight` says how many operations were ever open at once.
 """
 
 import base64
@@ -32,6 +33,7 @@ SCENARIOS = (
     "400",
     "op-error",
     "never-done",
+    "garbled-poll",
 )
 DURATIONS = {"veo-2": {5, 6, 7, 8}, "veo-3": {4, 6, 8}}
 KNOWN_MODELS = {
@@ -269,6 +271,10 @@ class FakeGemini:
         ):
             return self._download(handler, path, call.path)
         if call.method == "GET" and path.startswith("/v1beta/models/") and "/operations/" in path:
+            operation = self.operations.get(path.removeprefix("/v1beta/"))
+            if operation and operation.scenario == "garbled-poll":
+                page = b"<html><body>Bad gateway</body></html>"
+                return self._send(handler, 200, page, content_type="text/html")
             return self._send(handler, *self._poll(path.removeprefix("/v1beta/")))
         return self._send(handler, 404, rpc_error(404, f"Not found: {call.method} {path}"))
 
