@@ -167,6 +167,17 @@ def test_a_failed_operation_is_not_retryable(provider):
     assert caught.value.code == "upstream_unavailable" and not caught.value.retryable
 
 
+def test_a_failed_download_is_retried_by_polling_again(fake, provider):
+    request = video_request(prompt="fake:storage-503-once")
+
+    with pytest.raises(ProviderError) as caught:
+        run_to_the_end(provider, request)
+    assert caught.value.code == "upstream_unavailable" and caught.value.retryable
+    operation = fake.calls_to("poll")[0].path.removeprefix("/v1beta/")
+    assert provider.poll(operation, request).video.startswith(b"\x00\x00\x00")
+    assert len(fake.calls_to("storage")) == 2
+
+
 def test_an_unreadable_poll_answer_is_retried_not_a_crash(provider):
     request = video_request(prompt="fake:garbled-poll")
     operation = provider.submit(request)

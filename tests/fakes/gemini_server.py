@@ -4,7 +4,7 @@ Two servers: the API (create, operation poll, file download) and a second "stora
 download redirects to; both demand the `x-goog-api-key`. The prompt picks what goes wrong (or a
 test sets `scenario`): "fake:filtered", "fake:429-once", "fake:429-always", "fake:500-once",
 "fake:503-always", "fake:400", "fake:op-error", "fake:never-done", "fake:garbled-poll" (a proxy's
-HTML page instead of the operation). Everything the fake receives is recorded in `calls`, and
+HTML page instead of the operation), "fake:storage-503-once" (the file host fails once). Everything the fake receives is recorded in `calls`, and
 `max_in_flight` says how many operations were ever open at once.
 """
 
@@ -34,6 +34,7 @@ SCENARIOS = (
     "op-error",
     "never-done",
     "garbled-poll",
+    "storage-503-once",
 )
 DURATIONS = {"veo-2": {5, 6, 7, 8}, "veo-3": {4, 6, 8}}
 KNOWN_MODELS = {
@@ -409,4 +410,7 @@ class FakeGemini:
         operation = self._operation_by_file(file_id)
         if call.method != "GET" or operation is None:
             return self._send(handler, 404, rpc_error(404, "Not found."))
+        tries = [c for c in self.calls_to("storage") if file_id in c.path]
+        if operation.scenario == "storage-503-once" and len(tries) == 1:
+            return self._send(handler, 503, rpc_error(503, "Backend unavailable."))
         return self._send(handler, 200, self.video_for(operation), content_type="video/mp4")
