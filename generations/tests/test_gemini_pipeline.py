@@ -191,6 +191,7 @@ OUTCOMES = [
     ("fake:500-once hiccup", "succeeded", None, "captured", 2),
     ("fake:400 nonsense", "failed", "upstream_invalid_request", "released", 1),
     ("fake:op-error broken", "failed", "upstream_unavailable", "released", 1),
+    ("fake:storage-503-once file host hiccup", "succeeded", None, "captured", 1),
 ]
 
 
