@@ -17,6 +17,8 @@ def seed_activity(*, users, days=14, seed=7):
     models = list(VideoModel.objects.order_by("sort_order", "slug"))
     written = {"revenue_cents": 0, "credits_sold": 0, "generations": {}, "failed_by_model": {}}
     for user in users:
+        # Enough to pay for every generation below; grants are not sales, so no figure moves.
+        billing.credits_grant(user=user, amount=20_000, reason="test credits")
         for cents in (2000, 5000):
             paid_at = now - timedelta(days=rng.randrange(days), hours=rng.randrange(6))
             top_up = TopUp.objects.create(

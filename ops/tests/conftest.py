@@ -1,20 +1,14 @@
 """Seeded rows (plans, video models) for ops tests, whatever ran before them.
 
 Tests on a real server use TransactionTestCase, whose teardown empties every table, including the
-rows data migrations seeded; a later test would then find no plans and no models. Asking for a
-serialized rollback restores them after our own such tests, and `seeded_rows` puts them back
-before any ops test that finds them gone.
+rows data migrations seeded; a later test would then find no plans and no models. `seeded_rows`
+puts them back before any ops test that finds them gone.
 """
 
 import importlib
 
 import pytest
 from django.apps import apps
-
-
-@pytest.fixture
-def process_env(process_env, transactional_db, django_db_serialized_rollback):
-    return process_env
 
 
 def _reseed(module, model):
