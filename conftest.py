@@ -171,7 +171,7 @@ def start_worker(processes, process_env):
 
     def start(concurrency=2, **overrides):
         env = {**process_env, **overrides}
-        if next(purged, True):
+        if next(purged, False):
             celery_app.control.purge()  # tasks left over from earlier tests are not ours
         name = f"worker{next(counter)}"
         args = [
