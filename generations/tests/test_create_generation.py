@@ -323,3 +323,16 @@ def test_an_id_that_cannot_be_ours_is_just_404(client, alice_key):
     assert_error(response, 404, "generation_not_found")
     response = client.get("/v1/video/generations?after=gen_%00", **auth(alice_key))
     assert_error(response, 400, "invalid_cursor")
+
+
+@pytest.mark.sqlite
+def test_a_refused_request_leaves_no_image_file_behind(client, alice, alice_key, settings):
+    from billing import services as billing_services
+
+    billing_services.credits_grant(user=alice, amount=10, reason="test")  # too little
+    inputs = settings.MEDIA_ROOT / "inputs"
+    before = sorted(inputs.iterdir()) if inputs.exists() else []
+    body = {"model": "veo-3", "prompt": "x", "image": f"data:image/png;base64,{PNG}"}
+    assert_error(post(client, alice_key, body), 402, "insufficient_quota")
+    after = sorted(inputs.iterdir()) if inputs.exists() else []
+    assert after == before
