@@ -9,7 +9,7 @@ from generations.objects import generation_to_dict, model_to_dict
 from generations.schemas import ErrorOut, GenerationIn, GenerationList, GenerationOut, ModelList
 from veoportal.errors import NotFound
 
-router = Router(tags=["video"])
+router = Router(tags=["Video"])
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut, 500: ErrorOut}
 CREATE_ERRORS = {**ERRORS, 402: ErrorOut, 413: ErrorOut, 415: ErrorOut}

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from accounts import services as accounts_services
 from billing import services as billing_services
 from generations.tests.conftest import finish
@@ -70,3 +72,19 @@ def test_a_fuzzer_finds_no_500_and_no_undocumented_answer(alice, start_server, s
         cwd=tmp_path,  # schemathesis keeps a cache folder where it runs
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+
+
+@pytest.mark.browser
+def test_the_interactive_docs_render_every_video_operation(start_server, page, screenshot):
+    base = start_server()
+    page.goto(f"{base}/v1/docs")
+    page.wait_for_selector(".opblock-summary-path")
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    for path in (
+        "/v1/video/generations",
+        "/v1/video/generations/{generation_id}",
+        "/v1/video/generations/{generation_id}/content",
+        "/v1/models",
+    ):
+        assert any(p.replace("\u200b", "") == path for p in paths), paths
+    screenshot("v1-docs")
