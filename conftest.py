@@ -27,6 +27,30 @@ CHROMIUM_ARGS = [
 ]
 
 
+SEED_MIGRATIONS = [
+    "generations.migrations.0002_seed_models",
+    "ops.migrations.0002_seed_plans",
+    "billing.migrations.0002_seed_top_up_packs",
+]
+
+
+@pytest.fixture(autouse=True)
+def seeded_rows(request):
+    """The rows our data migrations seed (video models, plans, top-up packs), for every test with
+    a database. A transactional test (any test with a real server or worker) ends by emptying
+    every table, seeded rows included; each seed function only adds what is missing."""
+    uses_db = {"db", "transactional_db"} & set(request.fixturenames)
+    if not uses_db and not request.node.get_closest_marker("django_db"):
+        return
+    request.getfixturevalue("transactional_db" if "transactional_db" in uses_db else "db")
+    import importlib
+
+    from django.apps import apps
+
+    for module in SEED_MIGRATIONS:
+        importlib.import_module(module).seed(apps, None)
+
+
 def make_user(email, password="correct horse battery staple", **extra):
     from allauth.account.models import EmailAddress
 

@@ -10,22 +10,6 @@ from billing.selectors import balance_get
 from generations.models import Generation
 
 
-@pytest.fixture(autouse=True)
-def video_models(request):
-    """The seeded models, for every test with a database: a transactional test elsewhere may
-    have flushed the rows the migration wrote."""
-    names = request.fixturenames
-    if not (
-        {"db", "transactional_db"} & set(names) or request.node.get_closest_marker("django_db")
-    ):
-        return
-    request.getfixturevalue("db")
-    from generations.catalog import video_models_seed
-    from generations.models import VideoModel
-
-    video_models_seed(VideoModel)
-
-
 @pytest.fixture
 def alice_key(alice):
     return accounts_services.api_key_create(user=alice, name="test")[1]

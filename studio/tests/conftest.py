@@ -1,5 +1,4 @@
 from webhooks.tests.conftest import (  # noqa: F401 - shared fixtures
     eager_tasks,
     make_generation,
-    video_models,
 )

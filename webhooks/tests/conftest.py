@@ -5,18 +5,6 @@ import pytest
 from generations.models import Generation, VideoModel
 
 
-@pytest.fixture(autouse=True)
-def video_models(request):
-    """The seeded models: a transactional test elsewhere may have flushed the migration's rows."""
-    names = set(request.fixturenames)
-    if not ({"db", "transactional_db"} & names or request.node.get_closest_marker("django_db")):
-        return
-    request.getfixturevalue("transactional_db" if "transactional_db" in names else "db")
-    from generations.catalog import video_models_seed
-
-    video_models_seed(VideoModel)
-
-
 @pytest.fixture
 def eager_tasks():
     """Celery runs tasks inline (countdowns ignored), so a shrunk retry schedule plays out
