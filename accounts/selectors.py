@@ -23,6 +23,22 @@ class KeyLookupError(Exception):
     pass
 
 
+def api_key_lineage(*, api_key: ApiKey) -> list[int]:
+    """The ids of every key in the key's rotation chain (the keys it replaced and the ones that
+    replaced it): they are one key to its owner and share one budget, so rotating never resets a
+    spend cap."""
+    ids = [api_key.pk]
+    while (
+        older := ApiKey.objects.filter(rotated_to_id=ids[0]).values_list("pk", flat=True).first()
+    ) is not None:
+        ids.insert(0, older)
+    while (
+        newer := ApiKey.objects.filter(pk=ids[-1]).values_list("rotated_to_id", flat=True).first()
+    ) is not None:
+        ids.append(newer)
+    return ids
+
+
 def api_key_find(*, key_or_prefix: str) -> ApiKey:
     """For support work: the key matching a whole leaked key, or a displayed prefix that names
     exactly one key. Raises KeyLookupError saying what went wrong."""

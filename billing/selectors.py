@@ -36,9 +36,12 @@ def top_up_packs():
 
 def key_spent(*, api_key) -> int:
     """Credits a key has committed: captured plus still held (a spend cap counts both, so
-    in-flight work can't overshoot it)."""
+    in-flight work can't overshoot it), including what the keys it replaced by rotation spent."""
+    from accounts.selectors import api_key_lineage
+
     return Hold.objects.filter(
-        api_key=api_key, state__in=[HoldState.HELD, HoldState.CAPTURED]
+        api_key_id__in=api_key_lineage(api_key=api_key),
+        state__in=[HoldState.HELD, HoldState.CAPTURED],
     ).aggregate(total=Coalesce(Sum("amount"), 0))["total"]
 
 

@@ -86,6 +86,29 @@ def test_a_keys_spend_cap_refuses_with_402(client, alice):
     assert post(client, raw_key).status_code == 200
 
 
+@pytest.mark.sqlite
+def test_rotating_a_key_does_not_reset_its_spend_cap(client, alice):
+    from datetime import timedelta
+
+    from accounts.models import ApiKey
+    from accounts.services import api_key_rotate
+
+    billing.credits_top_up(user=alice, amount=10_000, reference="t1", description="Top-up")
+    old, old_raw = api_key_create(user=alice, name="capped", rpm_limit=1000, spend_cap=2 * COST)
+    assert post(client, old_raw).status_code == 200
+    _, new_raw = api_key_rotate(api_key=old, grace=timedelta(hours=1))
+    newer, newer_raw = api_key_rotate(
+        api_key=ApiKey.objects.get(rotated_from=old), grace=timedelta(0)
+    )
+    assert newer.spend_cap == 2 * COST
+    assert post(client, newer_raw).status_code == 200
+    refused = post(client, newer_raw)
+    assert refused.status_code == 402
+    assert refused.json()["error"]["code"] == "key_spend_cap_reached"
+    # The old key, still in its grace period, shares the budget it began.
+    assert post(client, old_raw).json()["error"]["code"] == "key_spend_cap_reached"
+
+
 def burst(bases, raw_key, n=12):
     def one(i):
         return httpx.post(
