@@ -146,7 +146,7 @@ else:
     }
 
 # Celery: Redis in production; locally a broker on files under var/ that needs no server.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _celery_dir = VAR_DIR / "celery"
     for _sub in ("queue", "processed", "control"):
