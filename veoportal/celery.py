@@ -4,6 +4,8 @@ import os
 
 from celery import Celery
 
+from veoportal import broker  # noqa: F401  (makes filesystem:// write messages atomically)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "veoportal.settings")
 
 app = Celery("veoportal")
