@@ -5,7 +5,16 @@ from dataclasses import dataclass
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
-from billing.models import Account, Hold, HoldState, LedgerEntry, TopUp, TopUpPack, TopUpStatus
+from billing.models import (
+    Account,
+    EntryKind,
+    Hold,
+    HoldState,
+    LedgerEntry,
+    TopUp,
+    TopUpPack,
+    TopUpStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,14 @@ def key_spent(*, api_key) -> int:
         api_key_id__in=api_key_lineage(api_key=api_key),
         state__in=[HoldState.HELD, HoldState.CAPTURED],
     ).aggregate(total=Coalesce(Sum("amount"), 0))["total"]
+
+
+def lifetime_top_up_credits(*, user) -> int:
+    """Credits the user has ever bought (grants excluded, spending not subtracted): what plans
+    rise with."""
+    return LedgerEntry.objects.filter(user=user, kind=EntryKind.TOP_UP).aggregate(
+        total=Coalesce(Sum("amount"), 0)
+    )["total"]
 
 
 def lifetime_top_ups_cents(*, user) -> int:

@@ -7,6 +7,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from billing.selectors import lifetime_top_up_credits
 from ops.models import Plan
 
 # What a user is on when the operator has deleted every plan: the seeded free tier.
@@ -15,19 +16,9 @@ FALLBACK_PLAN = Plan(
 )
 
 
-def lifetime_topups(*, user):
-    """Credits the user has ever bought: the sum of their ledger's top-up entries."""
-    from billing.models import EntryKind, LedgerEntry
-
-    total = LedgerEntry.objects.filter(user=user, kind=EntryKind.TOP_UP).aggregate(
-        total=Sum("amount")
-    )["total"]
-    return total or 0
-
-
 def plan_for_user(*, user):
     """The highest plan whose threshold the user's lifetime top-ups reach."""
-    bought = lifetime_topups(user=user)
+    bought = lifetime_top_up_credits(user=user)
     plan = (
         Plan.objects.filter(min_lifetime_topup_credits__lte=bought)
         .order_by("-min_lifetime_topup_credits")
